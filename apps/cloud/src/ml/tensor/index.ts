@@ -1,0 +1,1 @@
+export { mixSeed, Rng } from './rng.js';

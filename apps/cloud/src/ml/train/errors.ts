@@ -1,0 +1,13 @@
+export type TrainErrorCode = 'CLASS_MISMATCH' | 'INPUT_MISMATCH' | 'BAD_CONFIG' | 'BAD_LABEL' | 'EMPTY_SPLIT';
+
+/** A training or evaluation request that cannot work with the given model and data. */
+export class TrainError extends Error {
+  override readonly name = 'TrainError';
+  constructor(
+    readonly code: TrainErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
