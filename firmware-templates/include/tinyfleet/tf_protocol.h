@@ -26,14 +26,64 @@
 #define TF_LINK_HELLO_PAYLOAD_BYTES 16u
 /** Largest MQTT payload any peer publishes (§2.6). */
 #define TF_MQTT_MAX_PAYLOAD_BYTES 0x40000u
-/** OTA block size on MQTT and serial, except the last block (§2.7, §4.9). */
+/** OTA block size on MQTT and serial, except the last block (§2.7, §4.6). */
 #define TF_OTA_BLOCK_BYTES 4096u
+/** Most blocks one BLOCK_REQUEST may want at once (§2.7). */
+#define TF_BLOCK_MAX_BURST 16u
+/** Largest object sent by block transfer, 64 MiB (§2.7). */
+#define TF_BLOCK_MAX_OBJECT_BYTES 0x4000000u
+/** Shortest message id, envelope "id" and "re" (§4.1). */
+#define TF_MESSAGE_ID_MIN_BYTES 8u
+/** Longest message id, envelope "id" and "re" (§4.1). */
+#define TF_MESSAGE_ID_MAX_BYTES 16u
+/** Deepest nesting of arrays, maps and tags; the envelope map is 1 (§4.1). */
+#define TF_MESSAGE_MAX_DEPTH 8u
+/** Longest short text (ids, names, versions, core) in UTF-8 bytes (§4.1). */
+#define TF_MESSAGE_MAX_NAME_BYTES 64u
+/** Longest free text (log line, error text) in UTF-8 bytes (§4.1). */
+#define TF_MESSAGE_MAX_TEXT_BYTES 256u
+/** Longest tensor byte string: samples, inference in/out, gradient values (§4.1). */
+#define TF_MESSAGE_MAX_TENSOR_BYTES 49152u
+/** Most samples in one SAMPLE_BATCH (§4.3). */
+#define TF_MESSAGE_MAX_BATCH_SAMPLES 64u
+/** Most trainable layers in one training session (§4.4). */
+#define TF_MESSAGE_MAX_TRAIN_LAYERS 16u
+/** Most structures (filters, rows) in one GRAD_UPDATE (§4.4). */
+#define TF_MESSAGE_MAX_GRAD_STRUCTURES 4096u
+/** Most entries in the HELLO op kind list (§4.2). */
+#define TF_MESSAGE_MAX_OP_KINDS 64u
+/** Most blocks in one OTA transfer (16 MiB); bitmap at most 512 bytes (§4.6). */
+#define TF_OTA_MAX_BLOCKS 4096u
 /** Model artifact magic, the bytes "TTFM" little-endian (§5.2). */
 #define TF_ARTIFACT_MAGIC 0x4D465454u
 /** Model artifact format version (§5.2). */
 #define TF_ARTIFACT_VERSION 1u
 /** Alignment of every artifact section and tensor data block (§5.1). */
 #define TF_ARTIFACT_ALIGN 16u
+/** Size of the artifact header (§5.2). */
+#define TF_ARTIFACT_HEADER_BYTES 192u
+/** Entries in the header section directory (§5.3). */
+#define TF_ARTIFACT_SECTION_COUNT 5u
+/** Size of one op record (§5.4). */
+#define TF_ARTIFACT_OP_BYTES 48u
+/** Input slots in an op record (§5.4). */
+#define TF_ARTIFACT_MAX_OP_INPUTS 4u
+/** Size of one tensor record (§5.5). */
+#define TF_ARTIFACT_TENSOR_BYTES 64u
+/** Largest tensor rank (§5.5). */
+#define TF_ARTIFACT_MAX_RANK 4u
+/** Tensor id meaning "none" (§5.4, §5.5). */
+#define TF_ARTIFACT_NO_TENSOR 65535u
+/** Size of the fixed training defaults record (§5.7). */
+#define TF_ARTIFACT_TRAIN_BYTES 32u
+/** Size of the NUL-padded UTF-8 model name field (§5.2). */
+#define TF_ARTIFACT_NAME_BYTES 32u
+/** Runtime ABI version of this protocol (§5.2). */
+#define TF_ARTIFACT_ABI_VERSION 1u
+/** Signature envelope magic, "TFSG" LE (§5.9). */
+#define TF_ARTIFACT_SIG_MAGIC 0x47534654u
+/** Size of the signature envelope after the content (§5.9). */
+#define TF_ARTIFACT_SIG_BYTES 80u
 
 /* Link frame types (§3.2) */
 /** Sequenced, acknowledged payload fragment of a message. */
@@ -156,7 +206,7 @@
 #define TF_ERR_INTERNAL 21u
 
 /* Artifact op kinds (§5.4) */
-/** NHWC conv, OHWI weights, stride, dilation, same/valid padding. */
+/** NHWC conv, OHWI weights, stride, dilation, explicit padding. */
 #define TF_OP_CONV2D 1u
 /** NHWC depthwise conv, 1HWC weights, depth multiplier 1. */
 #define TF_OP_DEPTHWISE_CONV2D 2u
@@ -176,7 +226,7 @@
 #define TF_OP_GLOBAL_AVGPOOL 9u
 /** Elementwise add with requantization (residual). */
 #define TF_OP_ADD 10u
-/** Concatenation along the channel axis. */
+/** Concatenation along the axis given in its params. */
 #define TF_OP_CONCAT 11u
 /** Reshape/flatten; no data movement. */
 #define TF_OP_RESHAPE 12u
@@ -200,5 +250,101 @@
 #define TF_STORAGE_ARENA 1u
 /** Trainable weight copied from flash to RAM at load (dynamic weight). */
 #define TF_STORAGE_RAM_COPY 2u
+
+/* Device states (§4.2) */
+/** Running normally; no training session or OTA transfer in progress. */
+#define TF_DEV_STATE_IDLE 0u
+/** A training session is running. */
+#define TF_DEV_STATE_TRAINING 1u
+/** An OTA transfer, verification or test boot is in progress. */
+#define TF_DEV_STATE_UPDATING 2u
+/** A fault stops normal operation (no usable model, flash error); see LOG. */
+#define TF_DEV_STATE_FAULT 3u
+
+/* Log levels (§4.2) */
+/** Something failed. */
+#define TF_LOG_ERROR 1u
+/** Something unexpected that was handled. */
+#define TF_LOG_WARN 2u
+/** Normal operation worth recording. */
+#define TF_LOG_INFO 3u
+/** Diagnostics. */
+#define TF_LOG_DEBUG 4u
+
+/* Training session states (§4.4) */
+/** The session runs (started, or reconfigured). */
+#define TF_TRAIN_STATE_RUNNING 1u
+/** Ended by TRAIN_STOP. */
+#define TF_TRAIN_STATE_STOPPED 2u
+/** Ended by reaching its step or sample limit. */
+#define TF_TRAIN_STATE_DONE 3u
+/** Ended by an error; "err" says which. */
+#define TF_TRAIN_STATE_FAILED 4u
+
+/* Gradient update kinds (§4.4) */
+/** The weight gradient dL/dw of the updated structures, real units. */
+#define TF_GRAD_GRADIENT 1u
+/** The weight change applied by the step (after minus before), real units. */
+#define TF_GRAD_DELTA 2u
+
+/* Device OTA states (§4.6) */
+/** No transfer; the active slot runs. */
+#define TF_OTA_STATE_IDLE 0u
+/** Blocks are being written to the inactive slot; "have" tells which. */
+#define TF_OTA_STATE_RECEIVING 1u
+/** All blocks present; checking SHA-256 (and signature). */
+#define TF_OTA_STATE_VERIFYING 2u
+/** The inactive slot holds the offered artifact, verified. */
+#define TF_OTA_STATE_VERIFIED 3u
+/** The new slot runs on trial after a passed smoke test; not yet confirmed. */
+#define TF_OTA_STATE_TEST_BOOTING 4u
+/** The new slot is active and permanent. */
+#define TF_OTA_STATE_CONFIRMED 5u
+/** The previous slot is active again; the new one is discarded. */
+#define TF_OTA_STATE_REVERTED 6u
+/** The transfer failed ("err"); the active slot is unchanged. */
+#define TF_OTA_STATE_FAILED 7u
+
+/* Artifact header flags (§5.2) */
+/** The artifact has a TRAIN section (training defaults, §5.7). */
+#define TF_ARTIFACT_FLAG_HAS_TRAINING 1u
+
+/* Artifact sections (§5.3) */
+/** Op records, in execution order (§5.4). */
+#define TF_SECTION_OPS 0u
+/** Tensor records, indexed by tensor id (§5.5). */
+#define TF_SECTION_TENSORS 1u
+/** Per-channel float32 scales and int32 zero points (§5.5). */
+#define TF_SECTION_QPARAMS 2u
+/** Training defaults record and trainable op indices (§5.7). */
+#define TF_SECTION_TRAIN 3u
+/** Tensor data blocks of FLASH and RAM_COPY tensors (§5.5). */
+#define TF_SECTION_DATA 4u
+
+/* Tensor flags (§5.5) */
+/** The model input tensor (the header input tensor id). */
+#define TF_TENSOR_FLAG_INPUT 1u
+/** The model output tensor (the header output tensor id). */
+#define TF_TENSOR_FLAG_OUTPUT 2u
+/** Weight or bias updated by on-device training; storage RAM_COPY. */
+#define TF_TENSOR_FLAG_TRAINABLE 4u
+/** Training only: error (gradient) of the forward tensor named by ref. */
+#define TF_TENSOR_FLAG_ERROR 8u
+/** Training only: copy of the forward tensor ref, kept for backward. */
+#define TF_TENSOR_FLAG_SAVED 16u
+
+/* Tensor quantization kinds (§5.5) */
+/** Not quantized (FLOAT32, or a plain INT32 tensor). */
+#define TF_QUANT_NONE 0u
+/** One float32 scale and int32 zero point in the tensor record. */
+#define TF_QUANT_PER_TENSOR 1u
+/** Per-channel scales and zero points in the QPARAMS section. */
+#define TF_QUANT_PER_CHANNEL 2u
+
+/* Training eps modes (§5.7) */
+/** eps = current loss / largest loss seen so far. */
+#define TF_EPS_LOSS_RATIO 1u
+/** eps = the layer's mean error magnitude / its largest so far. */
+#define TF_EPS_ERROR_RATIO 2u
 
 #endif /* TF_PROTOCOL_H */

@@ -1,14 +1,19 @@
 /** Named lookups over the constants table (PROTOCOL.md §1.4). */
 import {
+  ARTIFACT_FLAGS,
+  ARTIFACT_SECTIONS,
+  type ConstEntry,
   DTYPES,
+  EPS_MODES,
   ERROR_CODES,
   FRAME_FLAGS,
   FRAME_TYPES,
   MESSAGE_TYPES,
   OP_KINDS,
   PARAMS,
+  QUANT_KINDS,
   STORAGE,
-  type ConstEntry,
+  TENSOR_FLAGS,
 } from './table.js';
 
 export { CONST_GROUPS, type ConstEntry } from './table.js';
@@ -34,6 +39,11 @@ export const ErrorCode = byName(ERROR_CODES);
 export const OpKind = byName(OP_KINDS);
 export const DType = byName(DTYPES);
 export const Storage = byName(STORAGE);
+export const ArtifactFlag = byName(ARTIFACT_FLAGS);
+export const ArtifactSection = byName(ARTIFACT_SECTIONS);
+export const TensorFlag = byName(TENSOR_FLAGS);
+export const QuantKind = byName(QUANT_KINDS);
+export const EpsMode = byName(EPS_MODES);
 
 export type FrameTypeName = NameOf<typeof FRAME_TYPES>;
 export type MsgTypeName = NameOf<typeof MESSAGE_TYPES>;
@@ -41,6 +51,10 @@ export type ErrorCodeName = NameOf<typeof ERROR_CODES>;
 export type OpKindName = NameOf<typeof OP_KINDS>;
 export type DTypeName = NameOf<typeof DTYPES>;
 export type StorageName = NameOf<typeof STORAGE>;
+export type ArtifactSectionName = NameOf<typeof ARTIFACT_SECTIONS>;
+export type TensorFlagName = NameOf<typeof TENSOR_FLAGS>;
+export type QuantKindName = NameOf<typeof QUANT_KINDS>;
+export type EpsModeName = NameOf<typeof EPS_MODES>;
 
 export const frameTypeName = nameByValue(FRAME_TYPES);
 export const msgTypeName = nameByValue(MESSAGE_TYPES);
@@ -48,3 +62,5 @@ export const errorCodeName = nameByValue(ERROR_CODES);
 export const opKindName = nameByValue(OP_KINDS);
 export const dtypeName = nameByValue(DTYPES);
 export const storageName = nameByValue(STORAGE);
+export const quantKindName = nameByValue(QUANT_KINDS);
+export const epsModeName = nameByValue(EPS_MODES);

@@ -27,10 +27,36 @@ export const PARAMS = [
   { name: 'LINK_MAX_MESSAGE_BYTES', value: 65536, doc: 'Largest reassembled message a peer may offer in HELLO (§3.4).' },
   { name: 'LINK_HELLO_PAYLOAD_BYTES', value: 16, doc: 'Size of the HELLO / HELLO_ACK frame payload (§3.6).' },
   { name: 'MQTT_MAX_PAYLOAD_BYTES', value: 262144, doc: 'Largest MQTT payload any peer publishes (§2.6).' },
-  { name: 'OTA_BLOCK_BYTES', value: 4096, doc: 'OTA block size on MQTT and serial, except the last block (§2.7, §4.9).' },
+  { name: 'OTA_BLOCK_BYTES', value: 4096, doc: 'OTA block size on MQTT and serial, except the last block (§2.7, §4.6).' },
+  { name: 'BLOCK_MAX_BURST', value: 16, doc: 'Most blocks one BLOCK_REQUEST may want at once (§2.7).' },
+  { name: 'BLOCK_MAX_OBJECT_BYTES', value: 67108864, doc: 'Largest object sent by block transfer, 64 MiB (§2.7).' },
+  // CBOR message limits (§4.1); every limit of the catalog that a C decoder must enforce.
+  { name: 'MESSAGE_ID_MIN_BYTES', value: 8, doc: 'Shortest message id, envelope "id" and "re" (§4.1).' },
+  { name: 'MESSAGE_ID_MAX_BYTES', value: 16, doc: 'Longest message id, envelope "id" and "re" (§4.1).' },
+  { name: 'MESSAGE_MAX_DEPTH', value: 8, doc: 'Deepest nesting of arrays, maps and tags; the envelope map is 1 (§4.1).' },
+  { name: 'MESSAGE_MAX_NAME_BYTES', value: 64, doc: 'Longest short text (ids, names, versions, core) in UTF-8 bytes (§4.1).' },
+  { name: 'MESSAGE_MAX_TEXT_BYTES', value: 256, doc: 'Longest free text (log line, error text) in UTF-8 bytes (§4.1).' },
+  { name: 'MESSAGE_MAX_TENSOR_BYTES', value: 49152, doc: 'Longest tensor byte string: samples, inference in/out, gradient values (§4.1).' },
+  { name: 'MESSAGE_MAX_BATCH_SAMPLES', value: 64, doc: 'Most samples in one SAMPLE_BATCH (§4.3).' },
+  { name: 'MESSAGE_MAX_TRAIN_LAYERS', value: 16, doc: 'Most trainable layers in one training session (§4.4).' },
+  { name: 'MESSAGE_MAX_GRAD_STRUCTURES', value: 4096, doc: 'Most structures (filters, rows) in one GRAD_UPDATE (§4.4).' },
+  { name: 'MESSAGE_MAX_OP_KINDS', value: 64, doc: 'Most entries in the HELLO op kind list (§4.2).' },
+  { name: 'OTA_MAX_BLOCKS', value: 4096, doc: 'Most blocks in one OTA transfer (16 MiB); bitmap at most 512 bytes (§4.6).' },
   { name: 'ARTIFACT_MAGIC', value: 0x4d465454, doc: 'Model artifact magic, the bytes "TTFM" little-endian (§5.2).' },
   { name: 'ARTIFACT_VERSION', value: 1, doc: 'Model artifact format version (§5.2).' },
   { name: 'ARTIFACT_ALIGN', value: 16, doc: 'Alignment of every artifact section and tensor data block (§5.1).' },
+  { name: 'ARTIFACT_HEADER_BYTES', value: 192, doc: 'Size of the artifact header (§5.2).' },
+  { name: 'ARTIFACT_SECTION_COUNT', value: 5, doc: 'Entries in the header section directory (§5.3).' },
+  { name: 'ARTIFACT_OP_BYTES', value: 48, doc: 'Size of one op record (§5.4).' },
+  { name: 'ARTIFACT_MAX_OP_INPUTS', value: 4, doc: 'Input slots in an op record (§5.4).' },
+  { name: 'ARTIFACT_TENSOR_BYTES', value: 64, doc: 'Size of one tensor record (§5.5).' },
+  { name: 'ARTIFACT_MAX_RANK', value: 4, doc: 'Largest tensor rank (§5.5).' },
+  { name: 'ARTIFACT_NO_TENSOR', value: 0xffff, doc: 'Tensor id meaning "none" (§5.4, §5.5).' },
+  { name: 'ARTIFACT_TRAIN_BYTES', value: 32, doc: 'Size of the fixed training defaults record (§5.7).' },
+  { name: 'ARTIFACT_NAME_BYTES', value: 32, doc: 'Size of the NUL-padded UTF-8 model name field (§5.2).' },
+  { name: 'ARTIFACT_ABI_VERSION', value: 1, doc: 'Runtime ABI version of this protocol (§5.2).' },
+  { name: 'ARTIFACT_SIG_MAGIC', value: 0x47534654, doc: 'Signature envelope magic, "TFSG" LE (§5.9).' },
+  { name: 'ARTIFACT_SIG_BYTES', value: 80, doc: 'Size of the signature envelope after the content (§5.9).' },
 ] as const satisfies readonly ConstEntry[];
 
 /** Link frame types, header byte 1 (PROTOCOL.md §3.2). */
@@ -113,7 +139,7 @@ export const ERROR_CODES = [
 
 /** Model artifact op kinds (PROTOCOL.md §5.4). */
 export const OP_KINDS = [
-  { name: 'CONV2D', value: 1, doc: 'NHWC conv, OHWI weights, stride, dilation, same/valid padding.' },
+  { name: 'CONV2D', value: 1, doc: 'NHWC conv, OHWI weights, stride, dilation, explicit padding.' },
   { name: 'DEPTHWISE_CONV2D', value: 2, doc: 'NHWC depthwise conv, 1HWC weights, depth multiplier 1.' },
   { name: 'CONV1D', value: 3, doc: 'NWC conv over time, OWI weights.' },
   { name: 'DENSE', value: 4, doc: 'Fully connected, OI weights (one row per output).' },
@@ -123,7 +149,7 @@ export const OP_KINDS = [
   { name: 'AVGPOOL2D', value: 8, doc: 'Average pooling, NHWC.' },
   { name: 'GLOBAL_AVGPOOL', value: 9, doc: 'Mean over H and W.' },
   { name: 'ADD', value: 10, doc: 'Elementwise add with requantization (residual).' },
-  { name: 'CONCAT', value: 11, doc: 'Concatenation along the channel axis.' },
+  { name: 'CONCAT', value: 11, doc: 'Concatenation along the axis given in its params.' },
   { name: 'RESHAPE', value: 12, doc: 'Reshape/flatten; no data movement.' },
   { name: 'SOFTMAX', value: 13, doc: 'Softmax to uint8 probabilities (scale 1/256).' },
 ] as const satisfies readonly ConstEntry[];
@@ -143,6 +169,84 @@ export const STORAGE = [
   { name: 'RAM_COPY', value: 2, doc: 'Trainable weight copied from flash to RAM at load (dynamic weight).' },
 ] as const satisfies readonly ConstEntry[];
 
+/** Artifact header flag bits, header offset 8 (PROTOCOL.md §5.2). */
+export const ARTIFACT_FLAGS = [
+  { name: 'HAS_TRAINING', value: 0x01, doc: 'The artifact has a TRAIN section (training defaults, §5.7).' },
+] as const satisfies readonly ConstEntry[];
+
+/** Tensor record flag bits (PROTOCOL.md §5.5). */
+export const TENSOR_FLAGS = [
+  { name: 'INPUT', value: 0x01, doc: 'The model input tensor (the header input tensor id).' },
+  { name: 'OUTPUT', value: 0x02, doc: 'The model output tensor (the header output tensor id).' },
+  { name: 'TRAINABLE', value: 0x04, doc: 'Weight or bias updated by on-device training; storage RAM_COPY.' },
+  { name: 'ERROR', value: 0x08, doc: 'Training only: error (gradient) of the forward tensor named by ref.' },
+  { name: 'SAVED', value: 0x10, doc: 'Training only: copy of the forward tensor ref, kept for backward.' },
+] as const satisfies readonly ConstEntry[];
+
+/** Tensor quantization kinds (PROTOCOL.md §5.5). */
+export const QUANT_KINDS = [
+  { name: 'NONE', value: 0, doc: 'Not quantized (FLOAT32, or a plain INT32 tensor).' },
+  { name: 'PER_TENSOR', value: 1, doc: 'One float32 scale and int32 zero point in the tensor record.' },
+  { name: 'PER_CHANNEL', value: 2, doc: 'Per-channel scales and zero points in the QPARAMS section.' },
+] as const satisfies readonly ConstEntry[];
+
+/** How on-device training computes eps for dynamic partial updates (PROTOCOL.md §5.7). */
+export const EPS_MODES = [
+  { name: 'LOSS_RATIO', value: 1, doc: 'eps = current loss / largest loss seen so far.' },
+  { name: 'ERROR_RATIO', value: 2, doc: "eps = the layer's mean error magnitude / its largest so far." },
+] as const satisfies readonly ConstEntry[];
+
+/** Artifact sections, in header directory and file order (PROTOCOL.md §5.3). */
+export const ARTIFACT_SECTIONS = [
+  { name: 'OPS', value: 0, doc: 'Op records, in execution order (§5.4).' },
+  { name: 'TENSORS', value: 1, doc: 'Tensor records, indexed by tensor id (§5.5).' },
+  { name: 'QPARAMS', value: 2, doc: 'Per-channel float32 scales and int32 zero points (§5.5).' },
+  { name: 'TRAIN', value: 3, doc: 'Training defaults record and trainable op indices (§5.7).' },
+  { name: 'DATA', value: 4, doc: 'Tensor data blocks of FLASH and RAM_COPY tensors (§5.5).' },
+] as const satisfies readonly ConstEntry[];
+
+/** Device states, HEARTBEAT "st" (PROTOCOL.md §4.2). */
+export const DEVICE_STATES = [
+  { name: 'IDLE', value: 0, doc: 'Running normally; no training session or OTA transfer in progress.' },
+  { name: 'TRAINING', value: 1, doc: 'A training session is running.' },
+  { name: 'UPDATING', value: 2, doc: 'An OTA transfer, verification or test boot is in progress.' },
+  { name: 'FAULT', value: 3, doc: 'A fault stops normal operation (no usable model, flash error); see LOG.' },
+] as const satisfies readonly ConstEntry[];
+
+/** Log levels, LOG "lvl" (PROTOCOL.md §4.2). */
+export const LOG_LEVELS = [
+  { name: 'ERROR', value: 1, doc: 'Something failed.' },
+  { name: 'WARN', value: 2, doc: 'Something unexpected that was handled.' },
+  { name: 'INFO', value: 3, doc: 'Normal operation worth recording.' },
+  { name: 'DEBUG', value: 4, doc: 'Diagnostics.' },
+] as const satisfies readonly ConstEntry[];
+
+/** Training session states, TRAIN_STATUS "st" (PROTOCOL.md §4.4). */
+export const TRAIN_STATES = [
+  { name: 'RUNNING', value: 1, doc: 'The session runs (started, or reconfigured).' },
+  { name: 'STOPPED', value: 2, doc: 'Ended by TRAIN_STOP.' },
+  { name: 'DONE', value: 3, doc: 'Ended by reaching its step or sample limit.' },
+  { name: 'FAILED', value: 4, doc: 'Ended by an error; "err" says which.' },
+] as const satisfies readonly ConstEntry[];
+
+/** What GRAD_UPDATE values are, GRAD_UPDATE "kind" (PROTOCOL.md §4.4). */
+export const GRAD_KINDS = [
+  { name: 'GRADIENT', value: 1, doc: 'The weight gradient dL/dw of the updated structures, real units.' },
+  { name: 'DELTA', value: 2, doc: 'The weight change applied by the step (after minus before), real units.' },
+] as const satisfies readonly ConstEntry[];
+
+/** Device OTA states, OTA_STATUS "st" (PROTOCOL.md §4.6). */
+export const OTA_STATES = [
+  { name: 'IDLE', value: 0, doc: 'No transfer; the active slot runs.' },
+  { name: 'RECEIVING', value: 1, doc: 'Blocks are being written to the inactive slot; "have" tells which.' },
+  { name: 'VERIFYING', value: 2, doc: 'All blocks present; checking SHA-256 (and signature).' },
+  { name: 'VERIFIED', value: 3, doc: 'The inactive slot holds the offered artifact, verified.' },
+  { name: 'TEST_BOOTING', value: 4, doc: 'The new slot runs on trial after a passed smoke test; not yet confirmed.' },
+  { name: 'CONFIRMED', value: 5, doc: 'The new slot is active and permanent.' },
+  { name: 'REVERTED', value: 6, doc: 'The previous slot is active again; the new one is discarded.' },
+  { name: 'FAILED', value: 7, doc: 'The transfer failed ("err"); the active slot is unchanged.' },
+] as const satisfies readonly ConstEntry[];
+
 /** Groups of the table with their C prefix; order is the order of the generated header. */
 export const CONST_GROUPS = [
   { prefix: 'TF', title: 'Protocol parameters', entries: PARAMS },
@@ -153,4 +257,14 @@ export const CONST_GROUPS = [
   { prefix: 'TF_OP', title: 'Artifact op kinds (§5.4)', entries: OP_KINDS },
   { prefix: 'TF_DTYPE', title: 'Tensor dtypes (§5.5)', entries: DTYPES },
   { prefix: 'TF_STORAGE', title: 'Tensor storage (§5.5)', entries: STORAGE },
+  { prefix: 'TF_DEV_STATE', title: 'Device states (§4.2)', entries: DEVICE_STATES },
+  { prefix: 'TF_LOG', title: 'Log levels (§4.2)', entries: LOG_LEVELS },
+  { prefix: 'TF_TRAIN_STATE', title: 'Training session states (§4.4)', entries: TRAIN_STATES },
+  { prefix: 'TF_GRAD', title: 'Gradient update kinds (§4.4)', entries: GRAD_KINDS },
+  { prefix: 'TF_OTA_STATE', title: 'Device OTA states (§4.6)', entries: OTA_STATES },
+  { prefix: 'TF_ARTIFACT_FLAG', title: 'Artifact header flags (§5.2)', entries: ARTIFACT_FLAGS },
+  { prefix: 'TF_SECTION', title: 'Artifact sections (§5.3)', entries: ARTIFACT_SECTIONS },
+  { prefix: 'TF_TENSOR_FLAG', title: 'Tensor flags (§5.5)', entries: TENSOR_FLAGS },
+  { prefix: 'TF_QUANT', title: 'Tensor quantization kinds (§5.5)', entries: QUANT_KINDS },
+  { prefix: 'TF_EPS', title: 'Training eps modes (§5.7)', entries: EPS_MODES },
 ] as const;
