@@ -1,0 +1,13 @@
+/** The cloud store: SQLite (file or in-memory twin), migrations, typed repositories, the live bus. */
+export { type Db, openDatabase } from './db.js';
+export { isStoreError, StoreError, type StoreErrorCode } from './errors.js';
+export { hashSecret, newId, newSecret, verifySecret } from './ids.js';
+export { LiveBus, type LiveEvent, type LiveListener } from './live.js';
+export { MIGRATIONS, type Migration, migrate } from './migrations.js';
+export type { HelloInfo } from './repo/devices.js';
+export type { NewEvent } from './repo/events.js';
+export type { NewGradientUpdate } from './repo/gradients.js';
+export type { NewMetricPoint } from './repo/metrics.js';
+export { TOKEN_PREFIX } from './repo/tokens.js';
+export { Store } from './store.js';
+export * from './types.js';
