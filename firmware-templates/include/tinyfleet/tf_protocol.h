@@ -24,6 +24,8 @@
 #define TF_LINK_MAX_MESSAGE_BYTES 0x10000u
 /** Size of the HELLO / HELLO_ACK frame payload (§3.6). */
 #define TF_LINK_HELLO_PAYLOAD_BYTES 16u
+/** Size of the ACK frame payload, the u32 selective-ack bitmap (§3.5.4). */
+#define TF_LINK_ACK_PAYLOAD_BYTES 4u
 /** Largest MQTT payload any peer publishes (§2.6). */
 #define TF_MQTT_MAX_PAYLOAD_BYTES 0x40000u
 /** OTA block size on MQTT and serial, except the last block (§2.7, §4.6). */

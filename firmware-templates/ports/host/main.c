@@ -1,0 +1,238 @@
+/*
+ * tinyfleet-vmcu: the virtual MCU. The portable runtime on a POSIX host, attached over a
+ * pseudo-terminal (default; its path is the first line on stdout), an existing tty, or stdio.
+ *
+ * This first increment boots (banner, self test, A/B slot decision on the flash file) and then
+ * echoes every byte it receives; the device agent (link layer, HELLO, OTA, training) replaces
+ * the echo loop later. Logs go to stderr, never to the link.
+ */
+#define _XOPEN_SOURCE 700
+
+#include "tf_port_host.h"
+
+#include "tinyfleet/tf_runtime.h"
+#include "tinyfleet/tf_slots.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_PAGE 4096u
+#define DEFAULT_ALIGN 8u
+
+typedef struct options {
+  enum { UART_PTY, UART_TTY, UART_STDIO, UART_FD } uart;
+  const char *tty;
+  int uart_fd;
+  const char *flash_file;
+  uint32_t slot_size;
+  uint32_t exit_after_ms;
+  int quiet;
+  tf_device_caps_t caps;
+} options_t;
+
+static volatile sig_atomic_t g_stop;
+
+static void on_signal(int sig) {
+  (void)sig;
+  g_stop = 1;
+}
+
+static void usage(FILE *to) {
+  fputs("usage: tinyfleet-vmcu [options]\n"
+        "  --pty                open a pseudo-terminal and print its path as the first stdout line (default)\n"
+        "  --tty PATH           use an existing tty or pty slave as the UART\n"
+        "  --stdio              use stdin/stdout as the UART (logs stay on stderr)\n"
+        "  --uart-fd N          use an inherited descriptor (set by the runtime on reset)\n"
+        "  --flash-file PATH    model flash file, created erased (default tinyfleet-flash.bin)\n"
+        "  --slot-size BYTES    size of each of the two model slots (default 512K)\n"
+        "capabilities reported in HELLO:\n"
+        "  --core NAME          CPU core (default cortex-m4)\n"
+        "  --board NAME         board name (default host)\n"
+        "  --clock-hz N         core clock (default 64000000)\n"
+        "  --ram BYTES          RAM (default 256K)\n"
+        "  --flash BYTES        flash of the part (default 1M)\n"
+        "other:\n"
+        "  --exit-after-ms N    exit after N ms (tests)\n"
+        "  --quiet              no log lines on stderr\n"
+        "  --help\n"
+        "Numbers accept 0x prefixes and K/M suffixes.\n",
+        to);
+}
+
+/* Parses a size: decimal or 0x hex, optional K or M suffix (binary). */
+static int parse_u32(const char *s, uint32_t *out) {
+  char *end = NULL;
+  unsigned long long v;
+
+  errno = 0;
+  v = strtoull(s, &end, 0);
+  if (errno != 0 || end == s) {
+    return -1;
+  }
+  if (*end == 'k' || *end == 'K') {
+    v *= 1024u;
+    end++;
+  } else if (*end == 'm' || *end == 'M') {
+    v *= 1024u * 1024u;
+    end++;
+  }
+  if (*end != '\0' || v > 0xFFFFFFFFull) {
+    return -1;
+  }
+  *out = (uint32_t)v;
+  return 0;
+}
+
+static int parse_args(int argc, char **argv, options_t *o) {
+  int i;
+  uint32_t v;
+
+  memset(o, 0, sizeof *o);
+  o->uart = UART_PTY;
+  o->uart_fd = -1;
+  o->flash_file = "tinyfleet-flash.bin";
+  o->slot_size = 512u * 1024u;
+  o->caps.core = "cortex-m4";
+  o->caps.board = "host";
+  o->caps.clock_hz = 64000000u;
+  o->caps.ram_bytes = 256u * 1024u;
+  o->caps.flash_bytes = 1024u * 1024u;
+  for (i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+    int takes = 1;
+    if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+      usage(stdout);
+      exit(0);
+    } else if (strcmp(a, "--pty") == 0) {
+      o->uart = UART_PTY;
+      takes = 0;
+    } else if (strcmp(a, "--stdio") == 0) {
+      o->uart = UART_STDIO;
+      takes = 0;
+    } else if (strcmp(a, "--quiet") == 0) {
+      o->quiet = 1;
+      takes = 0;
+    } else if (val == NULL) {
+      fprintf(stderr, "tinyfleet-vmcu: %s needs a value (or is unknown); see --help\n", a);
+      return -1;
+    } else if (strcmp(a, "--tty") == 0) {
+      o->uart = UART_TTY;
+      o->tty = val;
+    } else if (strcmp(a, "--uart-fd") == 0 && parse_u32(val, &v) == 0 && v < 65536u) {
+      o->uart = UART_FD;
+      o->uart_fd = (int)v;
+    } else if (strcmp(a, "--flash-file") == 0) {
+      o->flash_file = val;
+    } else if (strcmp(a, "--slot-size") == 0 && parse_u32(val, &o->slot_size) == 0) {
+    } else if (strcmp(a, "--core") == 0) {
+      o->caps.core = val;
+    } else if (strcmp(a, "--board") == 0) {
+      o->caps.board = val;
+    } else if (strcmp(a, "--clock-hz") == 0 && parse_u32(val, &o->caps.clock_hz) == 0) {
+    } else if (strcmp(a, "--ram") == 0 && parse_u32(val, &o->caps.ram_bytes) == 0) {
+    } else if (strcmp(a, "--flash") == 0 && parse_u32(val, &o->caps.flash_bytes) == 0) {
+    } else if (strcmp(a, "--exit-after-ms") == 0 && parse_u32(val, &o->exit_after_ms) == 0) {
+    } else {
+      fprintf(stderr, "tinyfleet-vmcu: bad option or value: %s %s; see --help\n", a, val);
+      return -1;
+    }
+    i += takes;
+  }
+  if (o->slot_size == 0 || o->slot_size % DEFAULT_PAGE != 0 || o->slot_size > 0x7FFFF000u - DEFAULT_PAGE) {
+    fprintf(stderr, "tinyfleet-vmcu: --slot-size must be a non-zero multiple of %u\n", DEFAULT_PAGE);
+    return -1;
+  }
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  static tf_host_port_t port;
+  static tf_slots_t slots;
+  options_t o;
+  tf_hal_t hal;
+  tf_flash_t flash;
+  tf_slots_config_t cfg;
+  tf_slots_boot_result_t boot;
+  char pty_path[128];
+  uint8_t buf[256];
+  size_t got;
+  tf_status_t rc;
+  int exit_code = 1;
+
+  if (parse_args(argc, argv, &o) != 0) {
+    return 2;
+  }
+  port.argv = argv;
+  port.argc = argc;
+  port.uart.in_fd = -1;
+  port.flash.fd = -1;
+  switch (o.uart) {
+  case UART_PTY:
+    rc = tf_host_uart_open_pty(&port.uart, pty_path, sizeof pty_path);
+    if (rc == TF_OK) {
+      printf("%s\n", pty_path); /* first stdout line: the slave path for the gateway */
+      fflush(stdout);
+    }
+    break;
+  case UART_TTY:
+    rc = tf_host_uart_open_path(&port.uart, o.tty);
+    break;
+  case UART_FD:
+    rc = tf_host_uart_open_fd(&port.uart, o.uart_fd);
+    break;
+  default:
+    rc = tf_host_uart_open_stdio(&port.uart);
+    break;
+  }
+  if (rc != TF_OK) {
+    fprintf(stderr, "tinyfleet-vmcu: cannot open the UART: %s\n", tf_status_name(rc));
+    goto out;
+  }
+  rc = tf_host_flash_open(&port.flash, &flash, o.flash_file, 2u * o.slot_size + 2u * DEFAULT_PAGE, DEFAULT_PAGE,
+                          DEFAULT_ALIGN);
+  if (rc != TF_OK) {
+    fprintf(stderr, "tinyfleet-vmcu: cannot open flash file %s (%s; a file made with another --slot-size?)\n",
+            o.flash_file, tf_status_name(rc));
+    goto out;
+  }
+  tf_host_hal_init(&hal, &port, &flash, &o.caps, o.quiet ? -1 : 2);
+
+  memset(&cfg, 0, sizeof cfg);
+  cfg.flash = &hal.flash;
+  cfg.slot_addr[0] = 0;
+  cfg.slot_addr[1] = o.slot_size;
+  cfg.slot_size = o.slot_size;
+  cfg.state_addr[0] = 2u * o.slot_size;
+  cfg.state_addr[1] = 2u * o.slot_size + DEFAULT_PAGE;
+  if (tf_runtime_start(&hal, &slots, &cfg, &boot) != TF_OK) {
+    goto out;
+  }
+  hal.log(hal.ctx, "ready: echo mode (the device agent is not built yet)");
+
+  signal(SIGINT, on_signal);
+  signal(SIGTERM, on_signal);
+  signal(SIGPIPE, SIG_IGN);
+  while (!g_stop) {
+    if (o.exit_after_ms != 0 && hal.millis(hal.ctx) >= o.exit_after_ms) {
+      break;
+    }
+    tf_host_uart_wait(&port.uart, 10);
+    rc = hal.uart.read(hal.uart.ctx, buf, sizeof buf, &got);
+    if (rc == TF_OK && got > 0) {
+      rc = hal.uart.write(hal.uart.ctx, buf, got);
+    }
+    if (rc == TF_STATUS_LINK_DOWN) {
+      hal.log(hal.ctx, "uart closed");
+      break;
+    }
+  }
+  exit_code = 0;
+out:
+  tf_host_flash_close(&port.flash);
+  tf_host_uart_close(&port.uart);
+  return exit_code;
+}
