@@ -26,6 +26,7 @@ export const PARAMS = [
   { name: 'LINK_DEFAULT_WINDOW', value: 4, doc: 'Window before HELLO completes (§3.6).' },
   { name: 'LINK_MAX_MESSAGE_BYTES', value: 65536, doc: 'Largest reassembled message a peer may offer in HELLO (§3.4).' },
   { name: 'LINK_HELLO_PAYLOAD_BYTES', value: 16, doc: 'Size of the HELLO / HELLO_ACK frame payload (§3.6).' },
+  { name: 'LINK_ACK_PAYLOAD_BYTES', value: 4, doc: 'Size of the ACK frame payload, the u32 selective-ack bitmap (§3.5.4).' },
   { name: 'MQTT_MAX_PAYLOAD_BYTES', value: 262144, doc: 'Largest MQTT payload any peer publishes (§2.6).' },
   { name: 'OTA_BLOCK_BYTES', value: 4096, doc: 'OTA block size on MQTT and serial, except the last block (§2.7, §4.6).' },
   { name: 'BLOCK_MAX_BURST', value: 16, doc: 'Most blocks one BLOCK_REQUEST may want at once (§2.7).' },
