@@ -30,7 +30,10 @@ describe('constants table (PROTOCOL.md §1.4)', () => {
   it('the C header compiles as C99 with warnings as errors', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tf-hdr-'));
     const src = join(dir, 'h.c');
-    writeFileSync(src, '#include "tinyfleet/tf_protocol.h"\nint main(void) { return (int)TF_MSG_HELLO - 1; }\n');
+    writeFileSync(
+      src,
+      '#include "tinyfleet/tf_protocol.h"\nint main(void) { return (int)TF_MSG_HELLO - 1; }\n',
+    );
     const inc = join(HEADER_PATH, '..', '..');
     execFileSync('cc', ['-std=c99', '-Wall', '-Wextra', '-Werror', '-I', inc, src, '-o', join(dir, 'h')]);
     expect(execFileSync(join(dir, 'h')).length).toBe(0);

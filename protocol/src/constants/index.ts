@@ -19,7 +19,9 @@ import {
 export { CONST_GROUPS, type ConstEntry } from './table.js';
 
 type NameOf<T extends readonly ConstEntry[]> = T[number]['name'];
-type ByName<T extends readonly ConstEntry[]> = { readonly [K in NameOf<T>]: Extract<T[number], { name: K }>['value'] };
+type ByName<T extends readonly ConstEntry[]> = {
+  readonly [K in NameOf<T>]: Extract<T[number], { name: K }>['value'];
+};
 
 function byName<T extends readonly ConstEntry[]>(entries: T): ByName<T> {
   const out: Record<string, number> = {};

@@ -16,36 +16,108 @@ export interface ConstEntry {
 
 /** Scalar protocol parameters (PROTOCOL.md §1.3, §3, §5). */
 export const PARAMS = [
-  { name: 'PROTOCOL_VERSION', value: 1, doc: 'Version of this protocol; link HELLO, CBOR envelope "v", MQTT topic "v1".' },
+  {
+    name: 'PROTOCOL_VERSION',
+    value: 1,
+    doc: 'Version of this protocol; link HELLO, CBOR envelope "v", MQTT topic "v1".',
+  },
   { name: 'LINK_HEADER_BYTES', value: 10, doc: 'Link frame header size in bytes (§3.2).' },
   { name: 'LINK_CRC_BYTES', value: 4, doc: 'CRC-32 trailer size in bytes (§3.3).' },
-  { name: 'LINK_MIN_FRAME_PAYLOAD', value: 64, doc: 'Smallest max-frame-payload a peer may offer in HELLO (§3.6).' },
-  { name: 'LINK_MAX_FRAME_PAYLOAD', value: 4096, doc: 'Largest max-frame-payload a peer may offer in HELLO (§3.6).' },
-  { name: 'LINK_DEFAULT_FRAME_PAYLOAD', value: 256, doc: 'Frame payload limit before HELLO completes (§3.6).' },
-  { name: 'LINK_MAX_WINDOW', value: 32, doc: 'Largest send/receive window in frames; the SACK bitmap has 32 bits (§3.5).' },
+  {
+    name: 'LINK_MIN_FRAME_PAYLOAD',
+    value: 64,
+    doc: 'Smallest max-frame-payload a peer may offer in HELLO (§3.6).',
+  },
+  {
+    name: 'LINK_MAX_FRAME_PAYLOAD',
+    value: 4096,
+    doc: 'Largest max-frame-payload a peer may offer in HELLO (§3.6).',
+  },
+  {
+    name: 'LINK_DEFAULT_FRAME_PAYLOAD',
+    value: 256,
+    doc: 'Frame payload limit before HELLO completes (§3.6).',
+  },
+  {
+    name: 'LINK_MAX_WINDOW',
+    value: 32,
+    doc: 'Largest send/receive window in frames; the SACK bitmap has 32 bits (§3.5).',
+  },
   { name: 'LINK_DEFAULT_WINDOW', value: 4, doc: 'Window before HELLO completes (§3.6).' },
-  { name: 'LINK_MAX_MESSAGE_BYTES', value: 65536, doc: 'Largest reassembled message a peer may offer in HELLO (§3.4).' },
+  {
+    name: 'LINK_MAX_MESSAGE_BYTES',
+    value: 65536,
+    doc: 'Largest reassembled message a peer may offer in HELLO (§3.4).',
+  },
   { name: 'LINK_HELLO_PAYLOAD_BYTES', value: 16, doc: 'Size of the HELLO / HELLO_ACK frame payload (§3.6).' },
-  { name: 'LINK_ACK_PAYLOAD_BYTES', value: 4, doc: 'Size of the ACK frame payload, the u32 selective-ack bitmap (§3.5.4).' },
+  {
+    name: 'LINK_ACK_PAYLOAD_BYTES',
+    value: 4,
+    doc: 'Size of the ACK frame payload, the u32 selective-ack bitmap (§3.5.4).',
+  },
   { name: 'MQTT_MAX_PAYLOAD_BYTES', value: 262144, doc: 'Largest MQTT payload any peer publishes (§2.6).' },
-  { name: 'OTA_BLOCK_BYTES', value: 4096, doc: 'OTA block size on MQTT and serial, except the last block (§2.7, §4.6).' },
+  {
+    name: 'OTA_BLOCK_BYTES',
+    value: 4096,
+    doc: 'OTA block size on MQTT and serial, except the last block (§2.7, §4.6).',
+  },
   { name: 'BLOCK_MAX_BURST', value: 16, doc: 'Most blocks one BLOCK_REQUEST may want at once (§2.7).' },
-  { name: 'BLOCK_MAX_OBJECT_BYTES', value: 67108864, doc: 'Largest object sent by block transfer, 64 MiB (§2.7).' },
+  {
+    name: 'BLOCK_MAX_OBJECT_BYTES',
+    value: 67108864,
+    doc: 'Largest object sent by block transfer, 64 MiB (§2.7).',
+  },
   // CBOR message limits (§4.1); every limit of the catalog that a C decoder must enforce.
   { name: 'MESSAGE_ID_MIN_BYTES', value: 8, doc: 'Shortest message id, envelope "id" and "re" (§4.1).' },
   { name: 'MESSAGE_ID_MAX_BYTES', value: 16, doc: 'Longest message id, envelope "id" and "re" (§4.1).' },
-  { name: 'MESSAGE_MAX_DEPTH', value: 8, doc: 'Deepest nesting of arrays, maps and tags; the envelope map is 1 (§4.1).' },
-  { name: 'MESSAGE_MAX_NAME_BYTES', value: 64, doc: 'Longest short text (ids, names, versions, core) in UTF-8 bytes (§4.1).' },
-  { name: 'MESSAGE_MAX_TEXT_BYTES', value: 256, doc: 'Longest free text (log line, error text) in UTF-8 bytes (§4.1).' },
-  { name: 'MESSAGE_MAX_TENSOR_BYTES', value: 49152, doc: 'Longest tensor byte string: samples, inference in/out, gradient values (§4.1).' },
+  {
+    name: 'MESSAGE_MAX_DEPTH',
+    value: 8,
+    doc: 'Deepest nesting of arrays, maps and tags; the envelope map is 1 (§4.1).',
+  },
+  {
+    name: 'MESSAGE_MAX_NAME_BYTES',
+    value: 64,
+    doc: 'Longest short text (ids, names, versions, core) in UTF-8 bytes (§4.1).',
+  },
+  {
+    name: 'MESSAGE_MAX_TEXT_BYTES',
+    value: 256,
+    doc: 'Longest free text (log line, error text) in UTF-8 bytes (§4.1).',
+  },
+  {
+    name: 'MESSAGE_MAX_TENSOR_BYTES',
+    value: 49152,
+    doc: 'Longest tensor byte string: samples, inference in/out, gradient values (§4.1).',
+  },
   { name: 'MESSAGE_MAX_BATCH_SAMPLES', value: 64, doc: 'Most samples in one SAMPLE_BATCH (§4.3).' },
-  { name: 'MESSAGE_MAX_TRAIN_LAYERS', value: 16, doc: 'Most trainable layers in one training session (§4.4).' },
-  { name: 'MESSAGE_MAX_GRAD_STRUCTURES', value: 4096, doc: 'Most structures (filters, rows) in one GRAD_UPDATE (§4.4).' },
+  {
+    name: 'MESSAGE_MAX_TRAIN_LAYERS',
+    value: 16,
+    doc: 'Most trainable layers in one training session (§4.4).',
+  },
+  {
+    name: 'MESSAGE_MAX_GRAD_STRUCTURES',
+    value: 4096,
+    doc: 'Most structures (filters, rows) in one GRAD_UPDATE (§4.4).',
+  },
   { name: 'MESSAGE_MAX_OP_KINDS', value: 64, doc: 'Most entries in the HELLO op kind list (§4.2).' },
-  { name: 'OTA_MAX_BLOCKS', value: 4096, doc: 'Most blocks in one OTA transfer (16 MiB); bitmap at most 512 bytes (§4.6).' },
-  { name: 'ARTIFACT_MAGIC', value: 0x4d465454, doc: 'Model artifact magic, the bytes "TTFM" little-endian (§5.2).' },
+  {
+    name: 'OTA_MAX_BLOCKS',
+    value: 4096,
+    doc: 'Most blocks in one OTA transfer (16 MiB); bitmap at most 512 bytes (§4.6).',
+  },
+  {
+    name: 'ARTIFACT_MAGIC',
+    value: 0x4d465454,
+    doc: 'Model artifact magic, the bytes "TTFM" little-endian (§5.2).',
+  },
   { name: 'ARTIFACT_VERSION', value: 1, doc: 'Model artifact format version (§5.2).' },
-  { name: 'ARTIFACT_ALIGN', value: 16, doc: 'Alignment of every artifact section and tensor data block (§5.1).' },
+  {
+    name: 'ARTIFACT_ALIGN',
+    value: 16,
+    doc: 'Alignment of every artifact section and tensor data block (§5.1).',
+  },
   { name: 'ARTIFACT_HEADER_BYTES', value: 192, doc: 'Size of the artifact header (§5.2).' },
   { name: 'ARTIFACT_SECTION_COUNT', value: 5, doc: 'Entries in the header section directory (§5.3).' },
   { name: 'ARTIFACT_OP_BYTES', value: 48, doc: 'Size of one op record (§5.4).' },
@@ -63,8 +135,16 @@ export const PARAMS = [
 /** Link frame types, header byte 1 (PROTOCOL.md §3.2). */
 export const FRAME_TYPES = [
   { name: 'DATA', value: 0x01, doc: 'Sequenced, acknowledged payload fragment of a message.' },
-  { name: 'ACK', value: 0x02, doc: 'Cumulative ack in the header, 32-bit selective-ack bitmap in the payload.' },
-  { name: 'HELLO', value: 0x03, doc: 'Opens or reopens a link; proposes version, frame size, window (§3.6).' },
+  {
+    name: 'ACK',
+    value: 0x02,
+    doc: 'Cumulative ack in the header, 32-bit selective-ack bitmap in the payload.',
+  },
+  {
+    name: 'HELLO',
+    value: 0x03,
+    doc: 'Opens or reopens a link; proposes version, frame size, window (§3.6).',
+  },
   { name: 'HELLO_ACK', value: 0x04, doc: 'Answers HELLO with the negotiated parameters (§3.6).' },
   { name: 'ERROR', value: 0x05, doc: 'Unsequenced link error report: u16 error code + optional UTF-8 text.' },
 ] as const satisfies readonly ConstEntry[];
@@ -78,37 +158,81 @@ export const FRAME_FLAGS = [
 /** Application message types, CBOR envelope key "t" (PROTOCOL.md §4). */
 export const MESSAGE_TYPES = [
   // §4.2 device session
-  { name: 'HELLO', value: 0x01, doc: 'device -> gateway: identity and capabilities, sent after every link HELLO.' },
+  {
+    name: 'HELLO',
+    value: 0x01,
+    doc: 'device -> gateway: identity and capabilities, sent after every link HELLO.',
+  },
   { name: 'HELLO_ACK', value: 0x02, doc: 'gateway -> device: accepted; wall-clock time and assigned names.' },
   { name: 'HEARTBEAT', value: 0x03, doc: 'device -> gateway: periodic status (uptime, state, free memory).' },
   { name: 'LOG', value: 0x04, doc: 'device -> gateway -> cloud: a log line with level.' },
   { name: 'ERROR', value: 0x05, doc: 'any direction: error reply to the message whose id is "re".' },
   // §4.3 samples
-  { name: 'SAMPLE_BATCH', value: 0x10, doc: 'gateway -> device: labelled samples for training or inference.' },
-  { name: 'SAMPLE_CREDIT', value: 0x11, doc: 'device -> gateway: flow control, how many more samples it accepts.' },
+  {
+    name: 'SAMPLE_BATCH',
+    value: 0x10,
+    doc: 'gateway -> device: labelled samples for training or inference.',
+  },
+  {
+    name: 'SAMPLE_CREDIT',
+    value: 0x11,
+    doc: 'device -> gateway: flow control, how many more samples it accepts.',
+  },
   // §4.4 training
-  { name: 'TRAIN_START', value: 0x20, doc: 'gateway -> device: start a training session with its configuration.' },
+  {
+    name: 'TRAIN_START',
+    value: 0x20,
+    doc: 'gateway -> device: start a training session with its configuration.',
+  },
   { name: 'TRAIN_STOP', value: 0x21, doc: 'gateway -> device: stop the training session.' },
   { name: 'TRAIN_CONFIG', value: 0x22, doc: 'gateway -> device: change the running session configuration.' },
-  { name: 'TRAIN_STATUS', value: 0x23, doc: 'device -> gateway: session state change (started, stopped, done, failed).' },
+  {
+    name: 'TRAIN_STATUS',
+    value: 0x23,
+    doc: 'device -> gateway: session state change (started, stopped, done, failed).',
+  },
   { name: 'TRAIN_METRICS', value: 0x24, doc: 'device -> gateway -> cloud: per-step training metrics.' },
-  { name: 'GRAD_UPDATE', value: 0x25, doc: 'device -> gateway -> cloud: partial gradient update of one layer.' },
+  {
+    name: 'GRAD_UPDATE',
+    value: 0x25,
+    doc: 'device -> gateway -> cloud: partial gradient update of one layer.',
+  },
   // §4.5 inference
   { name: 'INFER_REQUEST', value: 0x30, doc: 'gateway -> device: run inference on one input.' },
   { name: 'INFER_RESULT', value: 0x31, doc: 'device -> gateway: quantized output and the predicted class.' },
   // §4.6 OTA on the device hop
-  { name: 'OTA_OFFER', value: 0x40, doc: 'gateway -> device: a model artifact is available (size, sha256, blocks).' },
+  {
+    name: 'OTA_OFFER',
+    value: 0x40,
+    doc: 'gateway -> device: a model artifact is available (size, sha256, blocks).',
+  },
   { name: 'OTA_BLOCK', value: 0x41, doc: 'gateway -> device: one block of the artifact.' },
   { name: 'OTA_COMMIT', value: 0x42, doc: 'gateway -> device: all blocks sent; verify the inactive slot.' },
-  { name: 'OTA_TEST_BOOT', value: 0x43, doc: 'gateway -> device: boot the new slot on trial and run the smoke test.' },
+  {
+    name: 'OTA_TEST_BOOT',
+    value: 0x43,
+    doc: 'gateway -> device: boot the new slot on trial and run the smoke test.',
+  },
   { name: 'OTA_CONFIRM', value: 0x44, doc: 'gateway -> device: make the trial slot permanent.' },
   { name: 'OTA_REVERT', value: 0x45, doc: 'gateway -> device: return to the previous slot.' },
-  { name: 'OTA_STATUS', value: 0x46, doc: 'device -> gateway -> cloud: OTA state, received-block bitmap, reason.' },
+  {
+    name: 'OTA_STATUS',
+    value: 0x46,
+    doc: 'device -> gateway -> cloud: OTA state, received-block bitmap, reason.',
+  },
   // §4.7 gateway level (MQTT only)
-  { name: 'GW_STATUS', value: 0x60, doc: 'gateway -> cloud: presence and health (retained; also the last will).' },
+  {
+    name: 'GW_STATUS',
+    value: 0x60,
+    doc: 'gateway -> cloud: presence and health (retained; also the last will).',
+  },
   { name: 'GW_COMMAND', value: 0x61, doc: 'cloud -> gateway: a command (start/stop session, OTA job, ...).' },
   { name: 'GW_COMMAND_RESULT', value: 0x62, doc: 'gateway -> cloud: outcome of a GW_COMMAND.' },
-  { name: 'BLOCK_REQUEST', value: 0x70, doc: 'gateway -> cloud: request blocks of a large object (bitmap of wanted).' },
+  {
+    name: 'BLOCK_REQUEST',
+    value: 0x70,
+    doc: 'gateway -> cloud: request blocks of a large object (bitmap of wanted).',
+  },
   { name: 'BLOCK_DATA', value: 0x71, doc: 'cloud -> gateway: one block of a large object.' },
 ] as const satisfies readonly ConstEntry[];
 
@@ -132,7 +256,11 @@ export const ERROR_CODES = [
   { name: 'INCOMPATIBLE', value: 15, doc: 'Artifact needs a core, kernel, ABI or memory the device lacks.' },
   { name: 'NO_SPACE', value: 16, doc: 'Object does not fit the model slot or buffer.' },
   { name: 'FLASH_ERROR', value: 17, doc: 'Flash erase/program/read failed.' },
-  { name: 'SMOKE_TEST_FAILED', value: 18, doc: 'Test boot ran the smoke inference and the output was wrong.' },
+  {
+    name: 'SMOKE_TEST_FAILED',
+    value: 18,
+    doc: 'Test boot ran the smoke inference and the output was wrong.',
+  },
   { name: 'UNAUTHORIZED', value: 19, doc: 'Identity not allowed to do this (ACL, token).' },
   { name: 'DUPLICATE', value: 20, doc: 'Message id already processed (informational; not a failure).' },
   { name: 'INTERNAL', value: 21, doc: 'Unexpected internal failure.' },
@@ -242,7 +370,11 @@ export const OTA_STATES = [
   { name: 'RECEIVING', value: 1, doc: 'Blocks are being written to the inactive slot; "have" tells which.' },
   { name: 'VERIFYING', value: 2, doc: 'All blocks present; checking SHA-256 (and signature).' },
   { name: 'VERIFIED', value: 3, doc: 'The inactive slot holds the offered artifact, verified.' },
-  { name: 'TEST_BOOTING', value: 4, doc: 'The new slot runs on trial after a passed smoke test; not yet confirmed.' },
+  {
+    name: 'TEST_BOOTING',
+    value: 4,
+    doc: 'The new slot runs on trial after a passed smoke test; not yet confirmed.',
+  },
   { name: 'CONFIRMED', value: 5, doc: 'The new slot is active and permanent.' },
   { name: 'REVERTED', value: 6, doc: 'The previous slot is active again; the new one is discarded.' },
   { name: 'FAILED', value: 7, doc: 'The transfer failed ("err"); the active slot is unchanged.' },
