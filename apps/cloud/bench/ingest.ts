@@ -1,0 +1,236 @@
+/**
+ * bench:ingest — how fast the cloud accepts partial gradient updates, against plain aedes in the same run.
+ *
+ * G simulated gateways (mqtt.js clients) publish pre-encoded GRAD_UPDATE messages (CBOR, PROTOCOL.md
+ * §4.4) at QoS 1 with W messages in flight each, as fast as PUBACKs come back. The embedded cloud broker
+ * acknowledges only after authentication, ACL, CBOR decode, validation and a durable SQLite commit
+ * (WAL, synchronous=FULL), so "acked" means "stored". The anchor is bare aedes (no hooks, in-memory) on the
+ * same machine, same clients, same topics and payloads. Each side runs `--rounds` times; the best round
+ * of each is compared.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { deviceMessageId, encodeMessage } from '@tinyfleet/protocol/messages';
+import { clientIdFor, gatewayIdentity, topicFor } from '@tinyfleet/protocol/mqtt';
+import { Aedes } from 'aedes';
+import mqtt from 'mqtt';
+import { startCloud } from '../src/server/index.js';
+
+const HELP = `Usage: npm run -s bench:ingest -- [--json] [options]
+
+Simulated gateways publish partial gradient updates to the cloud as fast as it acknowledges them, and
+to bare aedes in the same run. Prints {"updates_per_s","bare_aedes_msgs_per_s","ratio",...}.
+
+Options:
+  --gateways G    simulated gateways (default 4)
+  --updates N     updates per gateway per round (default 2000)
+  --inflight W    QoS 1 messages in flight per gateway (default 32)
+  --structures K  structures per update (default 8; ref-cnn conv2 rows of 144 int8 values)
+  --rounds R      rounds per side; the best is reported (default 2)
+  --json          print one JSON object and nothing else
+  --help          this text`;
+
+interface Opts {
+  gateways: number;
+  updates: number;
+  inflight: number;
+  structures: number;
+  rounds: number;
+  json: boolean;
+}
+
+function options(): Opts {
+  const { values } = parseArgs({
+    options: {
+      gateways: { type: 'string', default: '4' },
+      updates: { type: 'string', default: '2000' },
+      inflight: { type: 'string', default: '32' },
+      structures: { type: 'string', default: '8' },
+      rounds: { type: 'string', default: '2' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    process.exit(0);
+  }
+  const num = (k: keyof typeof values, min: number, max: number): number => {
+    const v = Number(values[k]);
+    if (!Number.isInteger(v) || v < min || v > max) {
+      console.error(`--${k} must be an integer in [${min}, ${max}]\n\n${HELP}`);
+      process.exit(2);
+    }
+    return v;
+  };
+  return {
+    gateways: num('gateways', 1, 64),
+    updates: num('updates', 1, 1_000_000),
+    inflight: num('inflight', 1, 1024),
+    structures: num('structures', 1, 32),
+    rounds: num('rounds', 1, 10),
+    json: values.json === true,
+  };
+}
+
+const ELEMENTS = 144; // ref-cnn conv2: 3x3x16 weights per filter, 32 filters
+
+/** Realistic GRAD_UPDATE payloads for one gateway's device, each with its own message id. */
+function payloads(count: number, structures: number, boot: number): Buffer[] {
+  const out: Buffer[] = [];
+  for (let i = 0; i < count; i++) {
+    const indices = new Uint16Array(structures).map((_, j) => (i * 7 + j * 3) % 32);
+    indices.sort();
+    const values = new Uint8Array(structures * ELEMENTS).map((_, j) => (i + j * 31) & 0xff);
+    const bytes = encodeMessage({
+      type: 'GRAD_UPDATE',
+      id: deviceMessageId(boot, i),
+      sessionId: 1,
+      step: i + 1,
+      layer: 1,
+      kind: 'DELTA',
+      samplesSeen: i + 1,
+      structures: 32,
+      elements: ELEMENTS,
+      indices: Uint16Array.from(new Set(indices)),
+      values: values.subarray(0, new Set(indices).size * ELEMENTS),
+      scale: 0.0078125,
+      zeroPoint: 128,
+    });
+    out.push(Buffer.from(bytes));
+  }
+  return out;
+}
+
+interface Publisher {
+  client: mqtt.MqttClient;
+  topic: string;
+}
+
+/** Publish every payload of every publisher with a window of `inflight`; resolves at the last PUBACK. */
+async function blast(pubs: Publisher[], loads: Buffer[][], inflight: number): Promise<number> {
+  const start = process.hrtime.bigint();
+  await Promise.all(
+    pubs.map(
+      (p, gi) =>
+        new Promise<void>((resolve, reject) => {
+          const mine = loads[gi]!;
+          let next = 0;
+          let done = 0;
+          const send = () => {
+            const i = next++;
+            p.client.publish(p.topic, mine[i]!, { qos: 1 }, (err) => {
+              if (err) return reject(err);
+              if (++done === mine.length) return resolve();
+              if (next < mine.length) send();
+            });
+          };
+          for (let k = 0; k < Math.min(inflight, mine.length); k++) send();
+        }),
+    ),
+  );
+  return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+async function connect(url: string, o: mqtt.IClientOptions): Promise<mqtt.MqttClient> {
+  const c = mqtt.connect(url, { ...o, reconnectPeriod: 0, protocolVersion: 4 });
+  await new Promise<void>((resolve, reject) => {
+    c.once('connect', () => resolve());
+    c.once('error', reject);
+    c.once('close', () => reject(new Error(`connection to ${url} closed`)));
+  });
+  c.removeAllListeners('close');
+  return c;
+}
+
+async function closeAll(pubs: Publisher[]): Promise<void> {
+  await Promise.all(pubs.map((p) => p.client.endAsync()));
+}
+
+async function roundCloud(o: Opts, round: number): Promise<{ rate: number; stored: number }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tf-bench-ingest-'));
+  const cloud = await startCloud({ dataDir, httpPort: 0, mqtt: { port: 0, wsPort: null } });
+  try {
+    const fleet = cloud.store.fleets.create({ name: 'bench' });
+    const pubs: Publisher[] = [];
+    const loads: Buffer[][] = [];
+    for (let g = 0; g < o.gateways; g++) {
+      const { gateway, password } = cloud.store.gateways.create({ fleetId: fleet.id, name: `gw${g}` });
+      const client = await connect(cloud.mqttUrl, {
+        clientId: clientIdFor(gatewayIdentity(gateway.id)),
+        username: gateway.id,
+        password,
+      });
+      pubs.push({ client, topic: topicFor('GRAD_UPDATE', { gatewayId: gateway.id, deviceId: `dev${g}` }) });
+      loads.push(payloads(o.updates, o.structures, round + 1));
+    }
+    const seconds = await blast(pubs, loads, o.inflight);
+    await closeAll(pubs);
+    return { rate: (o.gateways * o.updates) / seconds, stored: cloud.store.gradients.count() };
+  } finally {
+    await cloud.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function roundBare(o: Opts, round: number): Promise<number> {
+  const broker = await Aedes.createBroker();
+  const server: Server = createServer(broker.handle);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  try {
+    const pubs: Publisher[] = [];
+    const loads: Buffer[][] = [];
+    for (let g = 0; g < o.gateways; g++) {
+      const client = await connect(`mqtt://127.0.0.1:${port}`, { clientId: `bare-${g}` });
+      pubs.push({ client, topic: topicFor('GRAD_UPDATE', { gatewayId: `gw${g}`, deviceId: `dev${g}` }) });
+      loads.push(payloads(o.updates, o.structures, round + 1));
+    }
+    const seconds = await blast(pubs, loads, o.inflight);
+    await closeAll(pubs);
+    return (o.gateways * o.updates) / seconds;
+  } finally {
+    await new Promise<void>((resolve) => broker.close(() => resolve()));
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
+
+async function main(): Promise<void> {
+  const o = options();
+  const sample = payloads(1, o.structures, 1)[0]!;
+  let best = 0;
+  let bare = 0;
+  for (let r = 0; r < o.rounds; r++) {
+    const b = await roundBare(o, r);
+    const c = await roundCloud(o, r);
+    if (c.stored !== o.gateways * o.updates) {
+      throw new Error(`stored ${c.stored} of ${o.gateways * o.updates} updates: ingestion lost messages`);
+    }
+    bare = Math.max(bare, b);
+    best = Math.max(best, c.rate);
+    if (!o.json) {
+      console.error(
+        `round ${r + 1}: cloud ${c.rate.toFixed(0)} updates/s, bare aedes ${b.toFixed(0)} msgs/s`,
+      );
+    }
+  }
+  const result = {
+    updates_per_s: Math.round(best),
+    bare_aedes_msgs_per_s: Math.round(bare),
+    ratio: Number((best / bare).toFixed(3)),
+    gateways: o.gateways,
+    updates: o.gateways * o.updates,
+    payload_bytes: sample.length,
+    inflight: o.inflight,
+    durable: 'sqlite WAL synchronous=FULL',
+  };
+  console.log(o.json ? JSON.stringify(result) : JSON.stringify(result, null, 2));
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});
