@@ -5,7 +5,7 @@
  * §4.4) at QoS 1 with W messages in flight each, as fast as PUBACKs come back. The embedded cloud broker
  * acknowledges only after authentication, ACL, CBOR decode, validation and a durable SQLite commit
  * (WAL, synchronous=FULL), so "acked" means "stored". The anchor is bare aedes (no hooks, in-memory) on the
- * same machine, same clients, same topics and payloads. Each side runs `--rounds` times; the best round
+ * same machine, same clients (in a worker thread), same topics and payloads. Each side runs `--rounds` times; the best round
  * of each is compared.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,11 +13,12 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
 import { deviceMessageId, encodeMessage } from '@tinyfleet/protocol/messages';
 import { clientIdFor, gatewayIdentity, topicFor } from '@tinyfleet/protocol/mqtt';
 import { Aedes } from 'aedes';
-import mqtt from 'mqtt';
 import { startCloud } from '../src/server/index.js';
+import type { PublisherClient, PublisherJob } from './ingest-publisher.js';
 
 const HELP = `Usage: npm run -s bench:ingest -- [--json] [options]
 
@@ -79,8 +80,8 @@ function options(): Opts {
 const ELEMENTS = 144; // ref-cnn conv2: 3x3x16 weights per filter, 32 filters
 
 /** Realistic GRAD_UPDATE payloads for one gateway's device, each with its own message id. */
-function payloads(count: number, structures: number, boot: number): Buffer[] {
-  const out: Buffer[] = [];
+function payloads(count: number, structures: number, boot: number): Uint8Array[] {
+  const out: Uint8Array[] = [];
   for (let i = 0; i < count; i++) {
     const indices = new Uint16Array(structures).map((_, j) => (i * 7 + j * 3) % 32);
     indices.sort();
@@ -100,54 +101,29 @@ function payloads(count: number, structures: number, boot: number): Buffer[] {
       scale: 0.0078125,
       zeroPoint: 128,
     });
-    out.push(Buffer.from(bytes));
+    out.push(bytes);
   }
   return out;
 }
 
-interface Publisher {
-  client: mqtt.MqttClient;
-  topic: string;
-}
-
-/** Publish every payload of every publisher with a window of `inflight`; resolves at the last PUBACK. */
-async function blast(pubs: Publisher[], loads: Buffer[][], inflight: number): Promise<number> {
-  const start = process.hrtime.bigint();
-  await Promise.all(
-    pubs.map(
-      (p, gi) =>
-        new Promise<void>((resolve, reject) => {
-          const mine = loads[gi]!;
-          let next = 0;
-          let done = 0;
-          const send = () => {
-            const i = next++;
-            p.client.publish(p.topic, mine[i]!, { qos: 1 }, (err) => {
-              if (err) return reject(err);
-              if (++done === mine.length) return resolve();
-              if (next < mine.length) send();
-            });
-          };
-          for (let k = 0; k < Math.min(inflight, mine.length); k++) send();
-        }),
-    ),
-  );
-  return Number(process.hrtime.bigint() - start) / 1e9;
-}
-
-async function connect(url: string, o: mqtt.IClientOptions): Promise<mqtt.MqttClient> {
-  const c = mqtt.connect(url, { ...o, reconnectPeriod: 0, protocolVersion: 4 });
-  await new Promise<void>((resolve, reject) => {
-    c.once('connect', () => resolve());
-    c.once('error', reject);
-    c.once('close', () => reject(new Error(`connection to ${url} closed`)));
-  });
-  c.removeAllListeners('close');
-  return c;
-}
-
-async function closeAll(pubs: Publisher[]): Promise<void> {
-  await Promise.all(pubs.map((p) => p.client.endAsync()));
+/** Run the publishers in a worker thread; resolves with the seconds from first publish to last PUBACK. */
+async function blast(job: PublisherJob): Promise<number> {
+  // The worker runs TypeScript too: register tsx inside it before importing the publisher module.
+  const entry = new URL('./ingest-publisher.ts', import.meta.url).href;
+  const boot = `import('tsx/esm/api').then((t) => { t.register(); return import(${JSON.stringify(entry)}); })`;
+  const worker = new Worker(boot, { eval: true, workerData: job });
+  try {
+    return await new Promise<number>((resolve, reject) => {
+      worker.on('message', (m: unknown) => {
+        if (m === 'ready') worker.postMessage('go');
+        else resolve((m as { seconds: number }).seconds);
+      });
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`publisher worker exited with code ${code}`)));
+    });
+  } finally {
+    await worker.terminate();
+  }
 }
 
 async function roundCloud(o: Opts, round: number): Promise<{ rate: number; stored: number }> {
@@ -155,20 +131,18 @@ async function roundCloud(o: Opts, round: number): Promise<{ rate: number; store
   const cloud = await startCloud({ dataDir, httpPort: 0, mqtt: { port: 0, wsPort: null } });
   try {
     const fleet = cloud.store.fleets.create({ name: 'bench' });
-    const pubs: Publisher[] = [];
-    const loads: Buffer[][] = [];
+    const clients: PublisherClient[] = [];
     for (let g = 0; g < o.gateways; g++) {
       const { gateway, password } = cloud.store.gateways.create({ fleetId: fleet.id, name: `gw${g}` });
-      const client = await connect(cloud.mqttUrl, {
+      clients.push({
         clientId: clientIdFor(gatewayIdentity(gateway.id)),
         username: gateway.id,
         password,
+        topic: topicFor('GRAD_UPDATE', { gatewayId: gateway.id, deviceId: `dev${g}` }),
+        payloads: payloads(o.updates, o.structures, round + 1),
       });
-      pubs.push({ client, topic: topicFor('GRAD_UPDATE', { gatewayId: gateway.id, deviceId: `dev${g}` }) });
-      loads.push(payloads(o.updates, o.structures, round + 1));
     }
-    const seconds = await blast(pubs, loads, o.inflight);
-    await closeAll(pubs);
+    const seconds = await blast({ url: cloud.mqttUrl, inflight: o.inflight, clients });
     return { rate: (o.gateways * o.updates) / seconds, stored: cloud.store.gradients.count() };
   } finally {
     await cloud.stop();
@@ -182,15 +156,15 @@ async function roundBare(o: Opts, round: number): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as { port: number }).port;
   try {
-    const pubs: Publisher[] = [];
-    const loads: Buffer[][] = [];
+    const clients: PublisherClient[] = [];
     for (let g = 0; g < o.gateways; g++) {
-      const client = await connect(`mqtt://127.0.0.1:${port}`, { clientId: `bare-${g}` });
-      pubs.push({ client, topic: topicFor('GRAD_UPDATE', { gatewayId: `gw${g}`, deviceId: `dev${g}` }) });
-      loads.push(payloads(o.updates, o.structures, round + 1));
+      clients.push({
+        clientId: `bare-${g}`,
+        topic: topicFor('GRAD_UPDATE', { gatewayId: `gw${g}`, deviceId: `dev${g}` }),
+        payloads: payloads(o.updates, o.structures, round + 1),
+      });
     }
-    const seconds = await blast(pubs, loads, o.inflight);
-    await closeAll(pubs);
+    const seconds = await blast({ url: `mqtt://127.0.0.1:${port}`, inflight: o.inflight, clients });
     return (o.gateways * o.updates) / seconds;
   } finally {
     await new Promise<void>((resolve) => broker.close(() => resolve()));
