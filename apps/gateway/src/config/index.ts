@@ -1,0 +1,179 @@
+/**
+ * Gateway configuration: a JSON file (see infra/gateway/gateway.example.json), validated at the boundary;
+ * unknown keys are refused so that a typo cannot silently fall back to a default.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { isValidId } from '@tinyfleet/protocol/mqtt';
+import { HEALTH_DEFAULTS, type HealthOptions } from '../device/health.js';
+import { errorText, GatewayError } from '../errors.js';
+import type { LogLevel } from '../log/index.js';
+import { OUTBOX_DEFAULT_MAX } from '../outbox/types.js';
+import type { SyntheticOptions } from '../session/index.js';
+import { bad, int, intList, type Json, num, obj, optStr, str, strList } from './read.js';
+
+export interface GatewayConfig {
+  /** The gateway id the cloud issued (PROTOCOL.md §2.6): also the MQTT user name. */
+  gatewayId: string;
+  dataDir: string;
+  mqtt: {
+    url: string;
+    password: string;
+    keepaliveS: number;
+    reconnect: { baseMs: number; maxMs: number };
+  };
+  /** Port paths; globs (`*`, `?`) in the last segment are rescanned every `scanIntervalMs`. */
+  ports: string[];
+  baudRate: number;
+  scanIntervalMs: number;
+  reopen: { baseMs: number; maxMs: number };
+  health: HealthOptions;
+  /** Local health/status endpoint; null disables it. */
+  status: { host: string; port: number } | null;
+  devices: { names: Record<string, string>; heartbeatMs?: number };
+  sources: SyntheticOptions[];
+  defaultSource: string;
+  /** Samples per second per training session; 0 = as fast as the device's credit allows. */
+  sampleRate: number;
+  replyTimeoutMs: number;
+  outboxMaxMessages: number;
+  logLevel: LogLevel;
+}
+
+const DEFAULT_SOURCE: SyntheticOptions = {
+  name: 'synthetic',
+  shape: [8, 8, 1],
+  classes: 4,
+  size: 1024,
+  seed: 1,
+  scale: 1 / 255,
+  zeroPoint: 0,
+};
+
+function backoff(v: Json | undefined, path: string, base: number, max: number) {
+  const o = obj(v, path, ['baseMs', 'maxMs']);
+  return {
+    baseMs: int(o.baseMs, `${path}.baseMs`, base, 1, 3_600_000),
+    maxMs: int(o.maxMs, `${path}.maxMs`, max, 1, 3_600_000),
+  };
+}
+
+function source(v: Json, path: string): SyntheticOptions {
+  const o = obj(v, path, ['name', 'type', 'shape', 'classes', 'size', 'seed', 'scale', 'zeroPoint']);
+  str(o.type, `${path}.type`, 'synthetic', /^synthetic$/);
+  return {
+    name: str(o.name, `${path}.name`),
+    shape: intList(o.shape, `${path}.shape`, 1, 0xffff),
+    classes: int(o.classes, `${path}.classes`, 4, 2, 256),
+    size: int(o.size, `${path}.size`, 1024, 1, 1 << 24),
+    seed: int(o.seed, `${path}.seed`, 1, 0, 0xffff_ffff),
+    scale: num(o.scale, `${path}.scale`, 1 / 255, 0),
+    zeroPoint: int(o.zeroPoint, `${path}.zeroPoint`, 0, 0, 255),
+  };
+}
+
+/** Validates a parsed config object; relative paths resolve against `baseDir`. */
+export function parseConfig(raw: Json, baseDir = process.cwd()): GatewayConfig {
+  const c = obj(raw, '$', [
+    'gatewayId',
+    'dataDir',
+    'mqtt',
+    'ports',
+    'baudRate',
+    'scanIntervalMs',
+    'reopen',
+    'health',
+    'status',
+    'devices',
+    'sources',
+    'defaultSource',
+    'sampleRate',
+    'replyTimeoutMs',
+    'outboxMaxMessages',
+    'logLevel',
+  ]);
+  const gatewayId = str(c.gatewayId, '$.gatewayId');
+  if (!isValidId(gatewayId)) throw bad('$.gatewayId', 'must match [A-Za-z0-9_-]{1,64} (PROTOCOL.md §2.6)');
+  const m = obj(c.mqtt, '$.mqtt', ['url', 'password', 'passwordFile', 'keepaliveS', 'reconnect']);
+  const passwordFile = optStr(m.passwordFile, '$.mqtt.passwordFile');
+  let password = optStr(m.password, '$.mqtt.password');
+  if (passwordFile !== undefined) {
+    try {
+      password = readFileSync(resolve(baseDir, passwordFile), 'utf8').trim();
+    } catch (e) {
+      throw bad('$.mqtt.passwordFile', errorText(e));
+    }
+  }
+  if (password === undefined) throw bad('$.mqtt', 'password or passwordFile is required');
+  const ports = strList(c.ports, '$.ports');
+  ports.forEach((p, i) => {
+    if (/[*?]/.test(dirname(p))) throw bad(`$.ports[${i}]`, 'globs only in the last path segment');
+  });
+  const h = obj(c.health, '$.health', ['windowMs', 'maxErrors', 'helloTimeoutMs', 'holdMs']);
+  const st = c.status === null ? null : obj(c.status, '$.status', ['host', 'port']);
+  const d = obj(c.devices, '$.devices', ['names', 'heartbeatMs']);
+  const names: Record<string, string> = {};
+  for (const [k, v] of Object.entries(obj(d.names, '$.devices.names', Object.keys(d.names ?? {}))))
+    names[k] = str(v, `$.devices.names.${k}`);
+  const sourcesRaw = c.sources === undefined ? [] : c.sources;
+  if (!Array.isArray(sourcesRaw)) throw bad('$.sources', 'array expected');
+  const sources = sourcesRaw.map((s, i) => source(s, `$.sources[${i}]`));
+  if (!sources.some((s) => s.name === DEFAULT_SOURCE.name)) sources.push(DEFAULT_SOURCE);
+  const defaultSource = str(c.defaultSource, '$.defaultSource', sources[0]!.name);
+  if (!sources.some((s) => s.name === defaultSource)) throw bad('$.defaultSource', 'names no source');
+  const dataDir = str(c.dataDir, '$.dataDir', '.tinyfleet/gateway');
+  const heartbeatMs =
+    d.heartbeatMs === undefined
+      ? undefined
+      : int(d.heartbeatMs, '$.devices.heartbeatMs', 10_000, 1000, 3_600_000);
+  return {
+    gatewayId,
+    dataDir: isAbsolute(dataDir) ? dataDir : resolve(baseDir, dataDir),
+    mqtt: {
+      url: str(m.url, '$.mqtt.url', undefined, /^(mqtts?|wss?|tcp):\/\//),
+      password,
+      keepaliveS: int(m.keepaliveS, '$.mqtt.keepaliveS', 30, 5, 3600),
+      reconnect: backoff(m.reconnect, '$.mqtt.reconnect', 1000, 60_000),
+    },
+    ports,
+    baudRate: int(c.baudRate, '$.baudRate', 921_600, 300, 16_000_000),
+    scanIntervalMs: int(c.scanIntervalMs, '$.scanIntervalMs', 2000, 100, 3_600_000),
+    reopen: backoff(c.reopen, '$.reopen', 500, 30_000),
+    health: {
+      windowMs: int(h.windowMs, '$.health.windowMs', HEALTH_DEFAULTS.windowMs, 100, 3_600_000),
+      maxErrors: int(h.maxErrors, '$.health.maxErrors', HEALTH_DEFAULTS.maxErrors, 1, 1_000_000),
+      helloTimeoutMs: int(
+        h.helloTimeoutMs,
+        '$.health.helloTimeoutMs',
+        HEALTH_DEFAULTS.helloTimeoutMs,
+        100,
+        3_600_000,
+      ),
+      holdMs: int(h.holdMs, '$.health.holdMs', HEALTH_DEFAULTS.holdMs, 100, 86_400_000),
+    },
+    status:
+      st === null
+        ? null
+        : {
+            host: str(st.host, '$.status.host', '127.0.0.1'),
+            port: int(st.port, '$.status.port', 8090, 0, 65535),
+          },
+    devices: { names, ...(heartbeatMs !== undefined && { heartbeatMs }) },
+    sources,
+    defaultSource,
+    sampleRate: int(c.sampleRate, '$.sampleRate', 200, 0, 1_000_000),
+    replyTimeoutMs: int(c.replyTimeoutMs, '$.replyTimeoutMs', 10_000, 100, 600_000),
+    outboxMaxMessages: int(c.outboxMaxMessages, '$.outboxMaxMessages', OUTBOX_DEFAULT_MAX, 100, 100_000_000),
+    logLevel: str(c.logLevel, '$.logLevel', 'info', /^(debug|info|warn|error)$/) as LogLevel,
+  };
+}
+
+export function loadConfig(path: string): GatewayConfig {
+  let raw: Json;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8')) as Json;
+  } catch (e) {
+    throw new GatewayError('BAD_CONFIG', `cannot read config ${path}: ${errorText(e)}`, { cause: e });
+  }
+  return parseConfig(raw, dirname(resolve(path)));
+}

@@ -1,0 +1,203 @@
+/**
+ * The gateway daemon wired together: device links (PROTOCOL.md §3, §4.2), the store-and-forward uplink
+ * (§2.3–§2.5), command execution and training sessions (§4.3, §4.4, §4.7), and the local status endpoint.
+ */
+import { join } from 'node:path';
+import type { MsgTypeName } from '@tinyfleet/protocol/constants';
+import type { Hello, Message } from '@tinyfleet/protocol/messages';
+import { routesOf, topicFor } from '@tinyfleet/protocol/mqtt';
+import type { GatewayConfig } from '../config/index.js';
+import { type DeviceEntry, DeviceManager } from '../device/index.js';
+import { errorText } from '../errors.js';
+import { type Logger, stderrLogger } from '../log/index.js';
+import { SqliteStore } from '../outbox/index.js';
+import { CommandRunner, type DataSource, syntheticSource } from '../session/index.js';
+import { type StatusServer, startStatusServer } from '../status/index.js';
+import { serialOpener, type TransportOpener } from '../transport/index.js';
+import { Uplink } from '../uplink/index.js';
+import { type DirLock, lockDataDir } from './lock.js';
+
+export const GATEWAY_VERSION = '0.1.0';
+
+/** PROTOCOL.md §2.4 item 3: never dropped when the outbox is full. */
+const KEEP: ReadonlySet<MsgTypeName> = new Set<MsgTypeName>([
+  'GW_COMMAND_RESULT',
+  'GRAD_UPDATE',
+  'OTA_STATUS',
+]);
+
+export interface GatewayDeps {
+  /** How port paths are opened; default serialport at the configured baud rate. */
+  readonly open?: TransportOpener;
+  readonly log?: Logger;
+}
+
+export class Gateway {
+  readonly config: GatewayConfig;
+  readonly devices: DeviceManager;
+  readonly uplink: Uplink;
+  readonly commands: CommandRunner;
+  readonly #store: SqliteStore;
+  readonly #lock: DirLock;
+  readonly #log: Logger;
+  readonly #started = Date.now();
+  readonly #boots = new Map<string, number>();
+  #status: StatusServer | undefined;
+
+  private constructor(config: GatewayConfig, deps: GatewayDeps) {
+    this.config = config;
+    this.#log = deps.log ?? stderrLogger(config.logLevel);
+    this.#lock = lockDataDir(config.dataDir);
+    try {
+      this.#store = SqliteStore.open(join(config.dataDir, 'gateway.db'), {
+        maxMessages: config.outboxMaxMessages,
+        log: this.#log,
+      });
+    } catch (e) {
+      this.#lock.release();
+      throw e;
+    }
+    const sources = new Map<string, DataSource>(config.sources.map((s) => [s.name, syntheticSource(s)]));
+    this.uplink = new Uplink({
+      url: config.mqtt.url,
+      gatewayId: config.gatewayId,
+      password: config.mqtt.password,
+      version: GATEWAY_VERSION,
+      outbox: this.#store,
+      log: this.#log.child({ component: 'uplink' }),
+      keepaliveS: config.mqtt.keepaliveS,
+      reconnect: config.mqtt.reconnect,
+      facts: () => ({
+        uptimeMs: Date.now() - this.#started,
+        outbox: this.#store.size,
+        devices: this.devices.summaries(),
+      }),
+      onCommand: (c) => this.commands.handle(c),
+    });
+    this.commands = new CommandRunner({
+      gatewayId: config.gatewayId,
+      ledger: this.#store,
+      device: (id) => {
+        const e = this.devices.get(id);
+        const link = e?.link;
+        return e && link && { send: (m: Message) => link.send(m), maxMessageBytes: e.hello.maxMessageBytes };
+      },
+      sources,
+      defaultSource: config.defaultSource,
+      sampleRate: config.sampleRate,
+      replyTimeoutMs: config.replyTimeoutMs,
+      publishStatus: () => this.uplink.requestStatus(),
+      republish: (topic, payload) => this.uplink.enqueue(topic, payload, true),
+      flushed: () => this.uplink.kick(),
+      log: this.#log.child({ component: 'commands' }),
+    });
+    this.devices = new DeviceManager({
+      ports: config.ports,
+      open: deps.open ?? serialOpener({ baudRate: config.baudRate }),
+      health: config.health,
+      reopen: config.reopen,
+      scanIntervalMs: config.scanIntervalMs,
+      names: config.devices.names,
+      ...(config.devices.heartbeatMs !== undefined && { heartbeatMs: config.devices.heartbeatMs }),
+      log: this.#log.child({ component: 'devices' }),
+      events: {
+        hello: (h, raw) => this.#onHello(h, raw),
+        message: (e, m, raw) => this.#onDeviceMessage(e, m, raw),
+        detached: (e) => this.commands.onDeviceDetached(e.deviceId),
+        changed: () => this.uplink.requestStatus(),
+      },
+    });
+  }
+
+  /** Opens the data directory (exclusively), starts the links, the uplink and the status endpoint. */
+  static async start(config: GatewayConfig, deps: GatewayDeps = {}): Promise<Gateway> {
+    const gw = new Gateway(config, deps);
+    try {
+      if (config.status) {
+        gw.#status = await startStatusServer(config.status.host, config.status.port, () => gw.snapshot());
+      }
+    } catch (e) {
+      gw.#store.close();
+      gw.#lock.release();
+      throw e;
+    }
+    gw.uplink.start();
+    gw.devices.start();
+    gw.#log.info('gateway started', {
+      gatewayId: config.gatewayId,
+      version: GATEWAY_VERSION,
+      dataDir: config.dataDir,
+      status: gw.#status?.url,
+    });
+    return gw;
+  }
+
+  get statusUrl(): string | undefined {
+    return this.#status?.url;
+  }
+
+  get outboxDepth(): number {
+    return this.#store.size;
+  }
+
+  snapshot(): { healthy: boolean } & Record<string, unknown> {
+    const cloud = this.uplink.stats;
+    return {
+      healthy: cloud.state === 'online',
+      gatewayId: this.config.gatewayId,
+      version: GATEWAY_VERSION,
+      uptimeMs: Date.now() - this.#started,
+      cloud,
+      outbox: { depth: this.#store.size },
+      devices: this.devices.list().map((d) => ({
+        deviceId: d.deviceId,
+        name: d.name,
+        path: d.path,
+        linked: this.devices.get(d.deviceId) !== undefined,
+        state: d.state ?? null,
+        boot: d.hello.bootCounter,
+        core: d.hello.core,
+        lastSeenMs: d.lastSeenMs,
+      })),
+      ports: this.devices.ports(),
+      sessions: this.commands.sessions,
+    };
+  }
+
+  async stop(): Promise<void> {
+    this.commands.stop();
+    await this.#status?.close();
+    await this.devices.stop();
+    await this.uplink.stop();
+    this.#store.close();
+    this.#lock.release();
+    this.#log.info('gateway stopped');
+  }
+
+  #onHello(h: Hello, raw: Uint8Array): void {
+    // PROTOCOL.md §4.2 item 4: another boot counter means the device restarted; its sessions are gone.
+    const prev = this.#boots.get(h.deviceId);
+    if (prev !== undefined && prev !== h.bootCounter) this.commands.onDeviceRebooted(h.deviceId);
+    this.#boots.set(h.deviceId, h.bootCounter);
+    // PROTOCOL.md §4.2 item 2: the HELLO is relayed to the cloud, byte for byte (§4.1.1 item 4).
+    this.#relay(h.deviceId, 'HELLO', raw);
+  }
+
+  #onDeviceMessage(e: DeviceEntry, m: Message, raw: Uint8Array): void {
+    this.commands.onDeviceMessage(e.deviceId, m);
+    this.#relay(e.deviceId, m.type, raw);
+  }
+
+  /** PROTOCOL.md §2.1 route table: device messages go up unchanged; serial-only types stay here. */
+  #relay(deviceId: string, type: MsgTypeName, raw: Uint8Array): void {
+    const route = routesOf(type).find((r) => r.scope === 'device' && r.direction === 'up');
+    if (!route) return;
+    try {
+      const topic = topicFor(type, { gatewayId: this.config.gatewayId, deviceId }, 'up');
+      if (route.qos === 0) this.uplink.publishVolatile(topic, raw);
+      else this.uplink.enqueue(topic, raw, KEEP.has(type));
+    } catch (e) {
+      this.#log.error('cannot relay device message', { device: deviceId, type, error: errorText(e) });
+    }
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * GW_COMMAND `args` (free-form, PROTOCOL.md §4.7.4) -> the bodies of TRAIN_START / TRAIN_CONFIG
+ * (§4.4.2, §4.4.4). Keys are the serial messages' wire keys; unknown keys are ignored (§1.3). Value
+ * types and ranges are checked by the message codec when the message is encoded (§4.1.7).
+ */
+import { ProtocolError } from '@tinyfleet/protocol/errors';
+import type { Value, ValueMap } from '@tinyfleet/protocol/messages';
+
+const TUNABLE: Record<string, string> = {
+  lmin: 'lambdaMin',
+  lmax: 'lambdaMax',
+  lr: 'learningRate',
+  bs: 'batchSize',
+  eps: 'epsMode',
+  ea: 'emaActivations',
+  ee: 'emaErrors',
+  ew: 'emaWeights',
+  steps: 'maxSteps',
+  smax: 'maxSamples',
+  me: 'metricsEvery',
+  ge: 'gradEvery',
+  gk: 'gradKind',
+};
+
+/** Enumerations may come as their wire value or their name (§1.4). */
+const ENUMS: Record<string, Record<number, string>> = {
+  eps: { 1: 'LOSS_RATIO', 2: 'ERROR_RATIO' },
+  gk: { 1: 'GRADIENT', 2: 'DELTA' },
+};
+
+function value(key: string, v: Value): unknown {
+  const e = ENUMS[key];
+  if (e && typeof v === 'number') return e[v] ?? `#${v}`;
+  return v;
+}
+
+/** `sid`: required, a u32 >= 1 (§4.4.2). Throws ProtocolError BAD_FIELD / OUT_OF_RANGE. */
+export function sessionIdArg(args: ValueMap | undefined): number {
+  const sid = args?.sid;
+  if (typeof sid !== 'number' || !Number.isInteger(sid))
+    throw new ProtocolError('BAD_FIELD', 'args.sid: a uint is required');
+  if (sid < 1 || sid > 0xffff_ffff)
+    throw new ProtocolError('OUT_OF_RANGE', `args.sid ${sid} is not in 1..2^32-1`);
+  return sid;
+}
+
+export function textArg(args: ValueMap | undefined, key: string): string | undefined {
+  const v = args?.[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') throw new ProtocolError('BAD_FIELD', `args.${key}: text expected`);
+  return v;
+}
+
+export function uintArg(args: ValueMap | undefined, key: string): number | undefined {
+  const v = args?.[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0)
+    throw new ProtocolError('BAD_FIELD', `args.${key}: uint expected`);
+  return v;
+}
+
+/** The tunable session parameters present in `args`, as message fields. */
+export function tunables(args: ValueMap | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(args ?? {})) {
+    const field = TUNABLE[k];
+    if (field) out[field] = value(k, v);
+  }
+  return out;
+}
+
+/** TRAIN_START-only keys (§4.4.2): `layers`, `msha`. */
+export function startOnly(args: ValueMap | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (args?.layers !== undefined) out.trainableOps = args.layers;
+  if (args?.msha !== undefined) out.modelSha256 = args.msha;
+  return out;
+}

@@ -1,0 +1,112 @@
+/**
+ * Streams the samples of one training session to one device (PROTOCOL.md §4.3): SAMPLE_BATCH messages
+ * numbered from 0, never at or above the device's granted limit `next + cr` (the largest seen), at most
+ * `rate` samples per second, each batch within the device's message limit. On a gap reported by the
+ * device (ERROR OUT_OF_RANGE) or after a link reset it resends from the `next` of the latest credit.
+ */
+import { P } from '@tinyfleet/protocol/constants';
+import { type Message, randomMessageId } from '@tinyfleet/protocol/messages';
+import type { DataSource } from './source.js';
+
+export interface StreamerOptions {
+  readonly sessionId: number;
+  readonly source: DataSource;
+  /** Samples per second; 0 = as fast as credit allows. */
+  readonly rate: number;
+  /** Samples to send in total; 0 = no limit (the device ends the session). */
+  readonly total: number;
+  /** The device's `mmsg` (HELLO, §4.1.6 item 4). */
+  readonly maxMessageBytes: number;
+  /** Sends a message; false when the link's queue is full or the device is not attached. */
+  readonly send: (m: Message) => boolean;
+  readonly tickMs?: number;
+}
+
+/** Envelope and keys of a SAMPLE_BATCH besides x and y, generously (§4.3.1). */
+const BATCH_OVERHEAD = 128;
+
+export class SampleStreamer {
+  readonly sessionId: number;
+  #limit = 0;
+  #acked = 0;
+  #nextSeq = 0;
+  #tokens = 0;
+  #lastTick = Date.now();
+  #timer: NodeJS.Timeout | undefined;
+  #sent = 0;
+
+  constructor(private readonly o: StreamerOptions) {
+    this.sessionId = o.sessionId;
+  }
+
+  get progress(): { next: number; limit: number; acked: number; batches: number } {
+    return { next: this.#nextSeq, limit: this.#limit, acked: this.#acked, batches: this.#sent };
+  }
+
+  start(): void {
+    this.#timer = setInterval(() => this.tick(), this.o.tickMs ?? 20);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** SAMPLE_CREDIT (§4.3 item 1): the grant is absolute, so keep the largest. */
+  credit(next: number, cr: number): void {
+    this.#acked = Math.max(this.#acked, next);
+    this.#limit = Math.max(this.#limit, next + cr);
+    this.tick();
+  }
+
+  /** Resend from the device's latest `next` (§4.3 item 3). */
+  rewind(): void {
+    this.#nextSeq = Math.min(this.#nextSeq, this.#acked);
+  }
+
+  tick(): void {
+    const now = Date.now();
+    const per = this.o.source.shape.reduce((a, b) => a * b, 1);
+    if (this.o.rate > 0) {
+      this.#tokens = Math.min(
+        this.#tokens + ((now - this.#lastTick) * this.o.rate) / 1000,
+        Math.max(this.o.rate, 1),
+      );
+    }
+    this.#lastTick = now;
+    const fit = Math.floor((this.o.maxMessageBytes - BATCH_OVERHEAD) / (per + 1));
+    const maxBatch = Math.min(P.MESSAGE_MAX_BATCH_SAMPLES, fit, Math.floor(P.MESSAGE_MAX_TENSOR_BYTES / per));
+    for (;;) {
+      let n = Math.min(maxBatch, this.#limit - this.#nextSeq);
+      if (this.o.total > 0) n = Math.min(n, this.o.total - this.#nextSeq);
+      if (this.o.rate > 0) n = Math.min(n, Math.floor(this.#tokens));
+      if (n < 1) return;
+      if (!this.o.send(this.#batch(this.#nextSeq, n, per))) return;
+      this.#sent++;
+      this.#nextSeq += n;
+      if (this.o.rate > 0) this.#tokens -= n;
+    }
+  }
+
+  #batch(seq: number, n: number, per: number): Message {
+    const x = new Uint8Array(n * per);
+    const y = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      const s = this.o.source.sample(seq + i);
+      x.set(s.x, i * per);
+      y[i] = s.y;
+    }
+    return {
+      type: 'SAMPLE_BATCH',
+      id: randomMessageId(),
+      sessionId: this.o.sessionId,
+      firstSeq: seq,
+      shape: [n, ...this.o.source.shape],
+      x,
+      inputScale: this.o.source.scale,
+      inputZeroPoint: this.o.source.zeroPoint,
+      labels: y,
+    };
+  }
+}
