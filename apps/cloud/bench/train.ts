@@ -1,14 +1,19 @@
 /**
  * bench:train — trains ref-cnn on random 28x28x1 data, batch 64, SGD; prints samples/s.
  * `--json`: one JSON line on stdout. `--compare-torch`: also times the same model in PyTorch
- * (python3 + torch, 2 threads) when installed. `--steps N`, `--warmup N`, `--batch B`.
+ * (python3 + torch, 2 threads) when installed, and reports the ratio. `--threads N` (data-parallel
+ * worker threads; default min(2, cores)), `--steps N`, `--warmup N`, `--batch B`,
+ * `--model ref-cnn|ds-cnn` (ds-cnn on random [98, 13] MFCC-shaped input; no torch comparison).
  */
 import { spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { Plan } from '../src/ml/engine/plan.js';
+import type { DataSplit } from '../src/ml/data/types.js';
+import type { Graph } from '../src/ml/graph/types.js';
 import { Rng } from '../src/ml/tensor/rng.js';
-import { softmaxCrossEntropy } from '../src/ml/train/loss.js';
 import { createOptimizerState, defaultOptimizerConfig, optimizerStep } from '../src/ml/train/optim.js';
+import { TrainStep } from '../src/ml/train/parallel/step.js';
+import { dsCnn } from '../src/ml/zoo/ds-cnn.js';
 import { refCnn } from '../src/ml/zoo/ref-cnn.js';
 
 const { values } = parseArgs({
@@ -18,53 +23,78 @@ const { values } = parseArgs({
     steps: { type: 'string', default: '60' },
     warmup: { type: 'string', default: '10' },
     batch: { type: 'string', default: '64' },
-    profile: { type: 'boolean', default: false },
+    threads: { type: 'string', default: String(Math.min(2, availableParallelism())) },
+    model: { type: 'string', default: 'ref-cnn' },
   },
 });
 const batch = Number(values.batch);
 const steps = Number(values.steps);
 const warmup = Number(values.warmup);
+const model = values.model;
+if (model !== 'ref-cnn' && model !== 'ds-cnn') throw new RangeError(`--model ref-cnn|ds-cnn, got ${model}`);
 
-const plan = new Plan(refCnn({ seed: 1 }), { batch, training: true, seed: 1 });
+const graph: Graph =
+  model === 'ref-cnn' ? refCnn({ seed: 1 }) : dsCnn({ inputShape: [98, 13], classes: 10, seed: 1 });
+const { step: trainStep, fallback } = await TrainStep.create(graph, {
+  batch,
+  seed: 1,
+  threads: Number(values.threads),
+  numClasses: 10,
+});
+if (fallback) process.stderr.write(`threads unavailable, using 1: ${fallback}\n`);
+const plan = trainStep.plan;
 const rng = new Rng(5);
-const input = plan.act(plan.inputName).f32;
-const nData = 8;
-const data = Array.from({ length: nData }, () =>
-  Float32Array.from({ length: input.length }, () => rng.next()),
-);
-const labels = Int32Array.from({ length: batch }, () => rng.int(10));
+const sampleSize = graph.inputs[0]!.shape.reduce((a, b) => a * b, 1);
+const nData = 8 * batch;
+const samples = Array.from({ length: nData }, () => ({
+  x: Float32Array.from({ length: sampleSize }, () => rng.next()),
+  y: rng.int(10),
+}));
+const split: DataSplit = { size: nData, get: (i) => samples[i]! };
+const order = Int32Array.from({ length: nData }, (_, i) => i);
 const opt = createOptimizerState(defaultOptimizerConfig('sgd'), plan.params.length);
 const mask = new Uint8Array(plan.params.length).fill(1);
-const dlogits = plan.grad(plan.logits)!;
 
 function step(i: number): void {
-  input.set(data[i % nData]!);
-  plan.forward(batch, true, i);
-  softmaxCrossEntropy(plan.act(plan.logits).f32, labels, batch, 10, dlogits.f32);
-  plan.backward(batch);
+  trainStep.run(split, order, (i % 8) * batch, batch, i);
   optimizerStep(opt, plan.params.f32, plan.grads.f32, 0.01, mask);
 }
 
-for (let i = 0; i < warmup; i++) step(i);
-const t0 = performance.now();
-for (let i = 0; i < steps; i++) step(i);
-const seconds = (performance.now() - t0) / 1000;
+let seconds = 0;
+try {
+  for (let i = 0; i < warmup; i++) step(i);
+  const t0 = performance.now();
+  for (let i = 0; i < steps; i++) step(i);
+  seconds = (performance.now() - t0) / 1000;
+} finally {
+  await trainStep.close();
+}
 const samplesPerS = Math.round((steps * batch) / seconds);
-const result: Record<string, unknown> = { model: 'ref-cnn', batch, samples_per_s: samplesPerS };
+const result: Record<string, unknown> = {
+  model,
+  batch,
+  threads: trainStep.threads,
+  samples_per_s: samplesPerS,
+};
 
-if (values['compare-torch']) {
+if (values['compare-torch'] && model === 'ref-cnn') {
   const torch = torchFigure(batch, steps, warmup);
-  if (typeof torch === 'number') result.torch_samples_per_s = torch;
-  else process.stderr.write(`compare-torch skipped: ${torch}\n`);
+  if (typeof torch === 'number') {
+    result.torch_threads = 2;
+    result.torch_samples_per_s = torch;
+    result.ratio_to_torch = Math.round((samplesPerS / torch) * 1000) / 1000;
+  } else process.stderr.write(`compare-torch skipped: ${torch}\n`);
 }
 
 if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
 else {
   process.stdout.write(
-    `ref-cnn, batch ${batch}, SGD: ${samplesPerS} samples/s (TinyFleet, 1 thread, wasm SIMD)\n`,
+    `${model}, batch ${batch}, SGD: ${samplesPerS} samples/s (TinyFleet, ${trainStep.threads} thread(s), wasm SIMD)\n`,
   );
   if (typeof result.torch_samples_per_s === 'number') {
-    process.stdout.write(`PyTorch (2 threads): ${result.torch_samples_per_s} samples/s\n`);
+    process.stdout.write(
+      `PyTorch (2 threads): ${result.torch_samples_per_s} samples/s; ratio ${result.ratio_to_torch}\n`,
+    );
   }
 }
 

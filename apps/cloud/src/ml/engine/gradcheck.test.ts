@@ -66,6 +66,13 @@ const cases: Array<[string, number[], (b: GraphBuilder, x: string) => string]> =
   ['conv2d 1x1', [3, 3, 3], (b, x) => b.conv2d(x, 5, 1)],
   ['depthwise same', [5, 5, 3], (b, x) => b.depthwise(x, 3)],
   ['depthwise stride 2 valid', [7, 7, 3], (b, x) => b.depthwise(x, 3, { strides: 2, padding: 'valid' })],
+  // 6 channels: the SIMD groups of 4 and the scalar tail of the wasm channel kernels
+  [
+    'depthwise 6 channels, dilation 2, no bias',
+    [6, 5, 6],
+    (b, x) => b.depthwise(x, 3, { dilation: 2, bias: false }),
+  ],
+  ['depthwise 6 channels stride 2', [7, 4, 6], (b, x) => b.depthwise(x, 3, { strides: 2 })],
   ['conv1d', [9, 3], (b, x) => b.conv1d(x, 4, 3)],
   [
     'conv1d stride 2 dilation 2 valid',
@@ -75,12 +82,18 @@ const cases: Array<[string, number[], (b: GraphBuilder, x: string) => string]> =
   ['dense', [2, 2, 3], (b, x) => b.dense(b.flatten(x), 4)],
   ['batchNorm', [3, 3, 4], (b, x) => b.batchNorm(x)],
   ['batchNorm on features', [6], (b, x) => b.batchNorm(b.dense(x, 5))],
+  ['batchNorm 6 channels', [3, 2, 6], (b, x) => b.batchNorm(x)],
   ['relu', [4, 4, 2], (b, x) => b.relu(x)],
   ['relu6', [4, 4, 2], (b, x) => b.relu6(b.conv2d(x, 3, 3))],
   ['maxPool 2', [4, 4, 2], (b, x) => b.pool('maxPool', x, 2)],
   ['maxPool 3 stride 2 same', [5, 5, 2], (b, x) => b.pool('maxPool', x, 3, { strides: 2, padding: 'same' })],
   ['avgPool 2', [4, 4, 2], (b, x) => b.pool('avgPool', x, 2)],
   ['avgPool 3 stride 2 same', [5, 5, 2], (b, x) => b.pool('avgPool', x, 3, { strides: 2, padding: 'same' })],
+  [
+    'avgPool 3 stride 2 same, 6 channels',
+    [5, 4, 6],
+    (b, x) => b.pool('avgPool', x, 3, { strides: 2, padding: 'same' }),
+  ],
   ['maxPool 1-D', [8, 2], (b, x) => b.pool('maxPool', x, 2)],
   ['globalAvgPool', [3, 3, 3], (b, x) => b.globalAvgPool(x)],
   ['add (residual, shared input)', [4, 4, 2], (b, x) => b.addN([x, b.conv2d(x, 2, 3)])],

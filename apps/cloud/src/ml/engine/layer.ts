@@ -2,6 +2,7 @@
 import type { Node, Shape } from '../graph/types.js';
 import type { Arena, Buf } from '../kernels/arena.js';
 import type { Kernels } from '../kernels/kernels.js';
+import type { Collective } from './collective.js';
 
 export interface LayerContext<N extends Node = Node> {
   readonly node: N;
@@ -25,6 +26,8 @@ export interface LayerContext<N extends Node = Node> {
   readonly arena: Arena;
   /** Seed for stochastic ops (dropout). */
   readonly seed: number;
+  /** The other shards of a data-parallel step (BatchNorm reduces its batch statistics over them). */
+  readonly collective: Collective;
 }
 
 export interface Layer {

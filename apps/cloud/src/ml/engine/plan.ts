@@ -16,6 +16,7 @@ import {
 import { Arena, type Buf } from '../kernels/arena.js';
 import { Kernels } from '../kernels/kernels.js';
 import { mixSeed } from '../tensor/rng.js';
+import { type Collective, LOCAL } from './collective.js';
 import type { Layer } from './layer.js';
 import { ALIAS_OPS, createLayer } from './registry.js';
 
@@ -25,6 +26,11 @@ export interface PlanOptions {
   /** Allocate gradients and keep what backward needs. */
   readonly training: boolean;
   readonly seed?: number;
+  /**
+   * Data-parallel shards this plan is one of (default: alone). BatchNorm then normalises with the
+   * statistics of the whole batch across shards; dropout masks are seeded per rank.
+   */
+  readonly collective?: Collective;
 }
 
 /** Where one parameter tensor sits in the flat vectors. */
@@ -60,6 +66,9 @@ export class Plan {
     readonly options: PlanOptions,
   ) {
     const { batch, training } = options;
+    const collective = options.collective ?? LOCAL;
+    const rank = collective.rank;
+    const seed = options.seed ?? 0;
     this.shapes = inferShapes(graph);
     this.arena = new Arena();
     this.kernels = new Kernels(this.arena);
@@ -152,7 +161,8 @@ export class Plan {
           g,
           kernels: this.kernels,
           arena: this.arena,
-          seed: mixSeed(options.seed ?? 0, index),
+          seed: rank === 0 ? mixSeed(seed, index) : mixSeed(mixSeed(seed, index), 0x5a4d + rank),
+          collective,
         }),
       );
     });

@@ -2,6 +2,12 @@
 import type { Arena, Buf } from './arena.js';
 import { type WasmModule, wasm } from './wasm/api.js';
 import { assemble } from './wasm/assembler.js';
+import {
+  emitChannelAffine,
+  emitChannelSums,
+  emitDepthwiseBackward,
+  emitDepthwiseForward,
+} from './wasm/channel.js';
 import { emitGemm, emitPackB, type GemmShape } from './wasm/gemm.js';
 import { emitIm2col } from './wasm/im2col.js';
 import { emitRelu } from './wasm/relu.js';
@@ -26,6 +32,14 @@ function module(): WasmModule {
         emitMaxPool(true),
         emitIm2col(false),
         emitIm2col(true),
+        emitDepthwiseForward(),
+        emitDepthwiseBackward(true, true),
+        emitDepthwiseBackward(true, false),
+        emitDepthwiseBackward(false, true),
+        emitChannelSums(false),
+        emitChannelSums(true),
+        emitChannelAffine(false),
+        emitChannelAffine(true),
       ],
       { initialPages: 1 },
     );
@@ -68,6 +82,51 @@ export interface WindowGeometry {
 
 function geo(g: WindowGeometry, n: number): number[] {
   return [n, g.h, g.w, g.c, g.oh, g.ow, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.padT, g.padL];
+}
+
+/** A depthwise / average-pool window as a table of valid taps per output pixel (see `tapTable`). */
+export interface TapTable {
+  /** Output pixels per sample. */
+  readonly pix: number;
+  /** Floats per input sample. */
+  readonly inSize: number;
+  readonly c: number;
+  /** (input byte offset, weight byte offset) i32 pairs. */
+  readonly tbl: Buf;
+  /** pix + 1 entry indices into `tbl`. */
+  readonly starts: Buf;
+}
+
+/**
+ * Build the tap table of a window in `arena`: `weightOf(ky, kx, oy, ox)` gives the weight row (in
+ * units of `c` floats) each valid tap reads.
+ */
+export function tapTable(
+  arena: Arena,
+  g: WindowGeometry,
+  weightOf: (ky: number, kx: number, oy: number, ox: number) => number,
+): TapTable {
+  const pairs: number[] = [];
+  const starts: number[] = [0];
+  for (let oy = 0; oy < g.oh; oy++) {
+    for (let ox = 0; ox < g.ow; ox++) {
+      for (let ky = 0; ky < g.kh; ky++) {
+        const iy = oy * g.sh - g.padT + ky * g.dh;
+        if (iy < 0 || iy >= g.h) continue;
+        for (let kx = 0; kx < g.kw; kx++) {
+          const ix = ox * g.sw - g.padL + kx * g.dw;
+          if (ix < 0 || ix >= g.w) continue;
+          pairs.push((iy * g.w + ix) * g.c * 4, weightOf(ky, kx, oy, ox) * g.c * 4);
+        }
+      }
+      starts.push(pairs.length / 2);
+    }
+  }
+  const tbl = arena.alloc(Math.max(1, pairs.length));
+  const st = arena.alloc(starts.length);
+  new Int32Array(tbl.f32.buffer, tbl.ptr, pairs.length).set(pairs);
+  new Int32Array(st.f32.buffer, st.ptr, starts.length).set(starts);
+  return { pix: g.oh * g.ow, inSize: g.h * g.w * g.c, c: g.c, tbl, starts: st };
 }
 
 /** Floats needed to pack a k x n B matrix into NR-column panels. */
@@ -119,6 +178,60 @@ export class Kernels {
   /** dx (overwritten) = the scatter-add of dcols. */
   col2im(g: WindowGeometry, dcols: Buf, dx: Buf, n: number): void {
     this.fn.col2im!(dcols.ptr, dx.ptr, ...geo(g, n));
+  }
+
+  /**
+   * Depthwise window over a tap table (see `wasm/channel.ts`): y = bias + Σ_taps x·w for `pix`
+   * output pixels of each of `n` samples of `inSize` floats; `c` channels.
+   */
+  tapForward(t: TapTable, x: Buf, y: Buf, w: Buf, bias: Buf, n: number): void {
+    this.fn.dw_fwd!(x.ptr, y.ptr, w.ptr, bias.ptr, n, t.pix, t.inSize * 4, t.c, t.tbl.ptr, t.starts.ptr);
+  }
+
+  /** gw += Σ x·dy and / or dx += scatter of w·dy (the caller zeroes them first). */
+  tapBackward(t: TapTable, x: Buf, dy: Buf, w: Buf, gw: Buf | null, dx: Buf | null, n: number): void {
+    if (!gw && !dx) return;
+    const name = gw && dx ? 'dw_bwd' : gw ? 'dw_bwd_w' : 'dw_bwd_x';
+    this.fn[name]!(
+      x.ptr,
+      dy.ptr,
+      w.ptr,
+      gw?.ptr ?? 0,
+      dx?.ptr ?? 0,
+      n,
+      t.pix,
+      t.inSize * 4,
+      t.c,
+      t.tbl.ptr,
+      t.starts.ptr,
+    );
+  }
+
+  /**
+   * Per-channel sums over rows [r0, r1) of a [rows, c] matrix, overwriting `sum` and `second`:
+   * `dot` false: Σ(a − other) and Σ(a − other)² (`other` a [c] pivot); true: Σa and Σa·other.
+   */
+  channelSums(
+    a: Buf,
+    other: Buf,
+    sum: Buf,
+    second: Buf,
+    r0: number,
+    r1: number,
+    c: number,
+    dot: boolean,
+  ): void {
+    this.fn[dot ? 'bn_sums_dot' : 'bn_sums_sq']!(a.ptr, other.ptr, sum.ptr, second.ptr, r0, r1, c);
+  }
+
+  /** out = a·A + C per channel over `rows` rows of `c`. */
+  affine(a: Buf, out: Buf, A: Buf, C: Buf, rows: number, c: number): void {
+    this.fn.chan_affine!(a.ptr, out.ptr, A.ptr, C.ptr, rows, c);
+  }
+
+  /** out = a·A + b·B + C per channel over `rows` rows of `c`. */
+  affine2(a: Buf, b: Buf, out: Buf, A: Buf, B: Buf, C: Buf, rows: number, c: number): void {
+    this.fn.chan_affine2!(a.ptr, b.ptr, out.ptr, A.ptr, B.ptr, C.ptr, rows, c);
   }
 
   /** Pack B [k, n] (row stride ldb) for `gemm`; `transposed` reads B(p, j) from b[j*ldb + p]. */

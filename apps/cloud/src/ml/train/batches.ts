@@ -17,6 +17,20 @@ export function gather(
   const input = plan.act(plan.inputName).f32;
   const size = shapeSize(plan.graph.inputs[0]!.shape);
   const n = Math.min(plan.options.batch, indices.length - from);
+  return gatherInto(input, size, split, indices, from, n, labels, numClasses);
+}
+
+/** Copy `n` samples `indices[from..from+n)` of `size` floats into `input` and `labels`; returns n. */
+export function gatherInto(
+  input: Float32Array,
+  size: number,
+  split: DataSplit,
+  indices: ArrayLike<number>,
+  from: number,
+  n: number,
+  labels: Int32Array,
+  numClasses: number,
+): number {
   for (let j = 0; j < n; j++) {
     const s = split.get(indices[from + j]!);
     if (s.x.length !== size) {

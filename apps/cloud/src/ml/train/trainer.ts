@@ -7,10 +7,10 @@ import type { DataSplit } from '../data/types.js';
 import { Plan } from '../engine/plan.js';
 import { type Graph, shapeSize } from '../graph/types.js';
 import { mixSeed, Rng } from '../tensor/rng.js';
-import { type EvalResult, evaluatePlan, gather } from './batches.js';
+import { type EvalResult, evaluatePlan } from './batches.js';
 import { TrainError } from './errors.js';
-import { softmaxCrossEntropy } from './loss.js';
 import { createOptimizerState, type OptimizerConfig, type OptimizerState, optimizerStep } from './optim.js';
+import { TrainStep } from './parallel/step.js';
 import { learningRate, type ScheduleConfig } from './schedule.js';
 
 export interface TrainConfig {
@@ -75,22 +75,41 @@ export function splitTrainVal(
   return { train: all.slice(nVal).sort(), val: all.slice(0, nVal).sort() };
 }
 
+export interface TrainerOptions {
+  /**
+   * Data-parallel threads (default 1): each computes forward / backward on its slice of every batch;
+   * see `parallel/step.ts` for the determinism guarantees. Falls back to 1 where workers cannot start.
+   */
+  readonly threads?: number;
+}
+
+function checkConfig(config: TrainConfig): void {
+  if (!(config.epochs >= 1 && config.batch >= 1))
+    throw new TrainError('BAD_CONFIG', 'epochs and batch must be >= 1');
+}
+
 export class Trainer {
+  /** The training plan of shard 0 (its capacity is the batch slice of the main thread). */
   readonly plan: Plan;
   readonly evalPlan: Plan;
   readonly state: TrainingState;
+  /** Why worker threads could not be used, if they were asked for and failed to start. */
+  fallback: string | null = null;
   private readonly decayMask: Uint8Array;
   private readonly k: number;
+  private readonly stepper: TrainStep;
 
+  /** A single-threaded trainer; use `Trainer.create` for worker threads. */
   constructor(
     graph: Graph,
     private readonly data: TrainData,
     config: TrainConfig,
     resume?: TrainingState,
+    stepper?: TrainStep,
   ) {
-    if (!(config.epochs >= 1 && config.batch >= 1))
-      throw new TrainError('BAD_CONFIG', 'epochs and batch must be >= 1');
-    this.plan = new Plan(graph, { batch: config.batch, training: true, seed: config.seed });
+    checkConfig(config);
+    this.stepper = stepper ?? TrainStep.single(graph, { batch: config.batch, seed: config.seed });
+    this.plan = this.stepper.plan;
     this.evalPlan = new Plan(graph, { batch: Math.max(config.batch, 256), training: false });
     this.k = shapeSize(this.plan.shapes.get(this.plan.logits)!);
     if (this.k !== data.numClasses) {
@@ -116,8 +135,43 @@ export class Trainer {
     };
   }
 
+  /** A trainer over `options.threads` threads; call `close()` when done with it. */
+  static async create(
+    graph: Graph,
+    data: TrainData,
+    config: TrainConfig,
+    resume?: TrainingState,
+    options: TrainerOptions = {},
+  ): Promise<Trainer> {
+    checkConfig(config);
+    const { step, fallback } = await TrainStep.create(graph, {
+      batch: config.batch,
+      seed: config.seed,
+      threads: options.threads ?? 1,
+      numClasses: data.numClasses,
+    });
+    try {
+      const t = new Trainer(graph, data, config, resume, step);
+      t.fallback = fallback;
+      return t;
+    } catch (err) {
+      await step.close();
+      throw err;
+    }
+  }
+
   get config(): TrainConfig {
     return this.state.config;
+  }
+
+  /** Threads in use. */
+  get threads(): number {
+    return this.stepper.threads;
+  }
+
+  /** Stop the worker threads (idempotent). */
+  async close(): Promise<void> {
+    await this.stepper.close();
   }
 
   /** Train until `config.epochs` (or early stop); returns the trained graph. */
@@ -131,8 +185,6 @@ export class Trainer {
     if (trainIdx.length === 0) throw new TrainError('EMPTY_SPLIT', 'the training split is empty');
     const steps = Math.ceil(trainIdx.length / config.batch);
     const total = steps * config.epochs;
-    const labels = new Int32Array(config.batch);
-    const dlogits = this.plan.grad(this.plan.logits)!;
     while (state.epoch < config.epochs && !state.stopped) {
       const t0 = performance.now();
       const order = new Rng(mixSeed(config.seed, state.epoch + 1)).shuffle(trainIdx.slice());
@@ -142,14 +194,13 @@ export class Trainer {
       let seen = 0;
       let lr = 0;
       for (let s = 0; s < steps; s++) {
-        const n = gather(this.plan, this.data.train, order, s * config.batch, labels, this.k);
-        this.plan.forward(n, true, state.step);
-        const r = softmaxCrossEntropy(this.plan.act(this.plan.logits).f32, labels, n, this.k, dlogits.f32);
-        this.plan.backward(n);
+        const from = s * config.batch;
+        const n = Math.min(config.batch, order.length - from);
+        const r = this.stepper.run(this.data.train, order, from, n, state.step);
         lr = learningRate(config.schedule, state.step, total, steps);
         optimizerStep(state.optimizer, this.plan.params.f32, this.plan.grads.f32, lr, this.decayMask);
         state.step++;
-        lossSum += r.loss * n;
+        lossSum += r.lossSum;
         correct += r.correct;
         seen += n;
         hooks.progress?.batch(s + 1, steps, lossSum / seen, correct / seen);

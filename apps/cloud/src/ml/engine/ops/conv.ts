@@ -10,6 +10,9 @@ import { NR, packedSize } from '../../kernels/kernels.js';
 import type { Layer, LayerContext } from '../layer.js';
 import { geometry } from './geometry.js';
 
+/** Rows of the dW reduction per chunk. */
+const KC = 256;
+
 export function convLayer(ctx: LayerContext<Conv2DNode | Conv1DNode>): Layer {
   const { node, kernels, arena, capacity } = ctx;
   const a = node.attrs;
@@ -24,7 +27,9 @@ export function convLayer(ctx: LayerContext<Conv2DNode | Conv1DNode>): Layer {
   const biasPad = arena.alloc(Math.ceil(cout / NR) * NR);
   const hasBias = ctx.p.bias !== undefined;
   const train = ctx.training;
-  const dyPack = train ? arena.alloc(packedSize(capacity * rowsPer, cout)) : null;
+  // dW = colsᵀ·dY reduces over all m = n·OH·OW rows: done in chunks of KC rows (packed one at a time)
+  // so a chunk of cols and of packed dY stays in cache across the output tiles
+  const dyPack = train ? arena.alloc(packedSize(Math.min(KC, capacity * rowsPer), cout)) : null;
   const ones = train && hasBias ? arena.alloc(capacity * rowsPer) : null;
   ones?.f32.fill(1);
   const dx = ctx.dx[0] ?? null;
@@ -40,10 +45,14 @@ export function convLayer(ctx: LayerContext<Conv2DNode | Conv1DNode>): Layer {
     },
     backward(n) {
       const m = n * rowsPer;
-      kernels.pack(ctx.dy!, cout, m, cout, dyPack!);
-      kernels.gemm(cols, K, dyPack!, ctx.g.weight!, cout, K, cout, m, { transA: true });
-      if (hasBias && ctx.g.bias)
-        kernels.gemm(ones!, 1, dyPack!, ctx.g.bias, cout, 1, cout, m, { transA: true });
+      for (let p0 = 0; p0 < m; p0 += KC) {
+        const kc = Math.min(KC, m - p0);
+        const o = { transA: true, accumulate: p0 > 0, aOffset: p0 * K };
+        kernels.pack(ctx.dy!.slice(p0 * cout, kc * cout), cout, kc, cout, dyPack!);
+        kernels.gemm(cols, K, dyPack!, ctx.g.weight!, cout, K, cout, kc, o);
+        if (hasBias && ctx.g.bias)
+          kernels.gemm(ones!, 1, dyPack!, ctx.g.bias, cout, 1, cout, kc, { ...o, aOffset: p0 });
+      }
       if (!dx) return;
       kernels.pack(ctx.p.weight!, cout, cout, K, wtPack!, true);
       if (direct) {

@@ -1,6 +1,7 @@
-/** maxPool (wasm kernels), avgPool (mean of the valid taps), globalAvgPool. */
+/** maxPool and avgPool (wasm kernels; avgPool = mean of the valid taps), globalAvgPool. */
 import type { AvgPoolNode, GlobalAvgPoolNode, MaxPoolNode } from '../../graph/types.js';
 import { shapeSize } from '../../graph/types.js';
+import { tapTable } from '../../kernels/kernels.js';
 import type { Layer, LayerContext } from '../layer.js';
 import { type Geometry, geometry } from './geometry.js';
 
@@ -9,66 +10,32 @@ export function poolLayer(ctx: LayerContext<MaxPoolNode | AvgPoolNode>): Layer {
   const g = geometry(ctx.inShapes[0]!, a.kernel, a.strides, undefined, a.padding);
   const { h, w, c, oh, ow, kh, kw, sh, sw, padT, padL } = g;
   if (ctx.node.op === 'maxPool') return maxPoolLayer(ctx, g);
-  /** Number of valid taps per output pixel (avgPool). */
-  const counts = new Float32Array(oh * ow);
-  for (let oy = 0; oy < oh; oy++) {
-    for (let ox = 0; ox < ow; ox++) {
-      const y0 = Math.max(0, oy * sh - padT);
-      const y1 = Math.min(h, oy * sh - padT + kh);
-      const x0 = Math.max(0, ox * sw - padL);
-      const x1 = Math.min(w, ox * sw - padL + kw);
-      counts[oy * ow + ox] = (y1 - y0) * (x1 - x0);
-    }
-  }
+  // avgPool = a depthwise window whose weights are 1 / (valid taps of the output pixel): one weight
+  // row per distinct tap count, run by the wasm tap-table kernels
+  const count = (oy: number, ox: number): number => {
+    const y0 = Math.max(0, oy * sh - padT);
+    const y1 = Math.min(h, oy * sh - padT + kh);
+    const x0 = Math.max(0, ox * sw - padL);
+    const x1 = Math.min(w, ox * sw - padL + kw);
+    return (y1 - y0) * (x1 - x0);
+  };
+  const rowOf = new Map<number, number>();
+  for (let oy = 0; oy < oh; oy++)
+    for (let ox = 0; ox < ow; ox++) if (!rowOf.has(count(oy, ox))) rowOf.set(count(oy, ox), rowOf.size);
+  const { kernels, arena } = ctx;
+  const weights = arena.alloc(rowOf.size * c);
+  for (const [k, row] of rowOf) weights.f32.fill(1 / k, row * c, (row + 1) * c);
+  const zeros = arena.alloc(c);
+  const taps = tapTable(arena, g, (_ky, _kx, oy, ox) => rowOf.get(count(oy, ox))!);
   return {
     forward(n) {
-      const x = ctx.x[0]!.f32;
-      const y = ctx.y.f32;
-      for (let b = 0; b < n; b++) {
-        for (let oy = 0; oy < oh; oy++) {
-          const y0 = Math.max(0, oy * sh - padT);
-          const y1 = Math.min(h, oy * sh - padT + kh);
-          for (let ox = 0; ox < ow; ox++) {
-            const x0 = Math.max(0, ox * sw - padL);
-            const x1 = Math.min(w, ox * sw - padL + kw);
-            const o = ((b * oh + oy) * ow + ox) * c;
-            y.fill(0, o, o + c);
-            for (let iy = y0; iy < y1; iy++) {
-              for (let ix = x0; ix < x1; ix++) {
-                const i = ((b * h + iy) * w + ix) * c;
-                for (let ch = 0; ch < c; ch++) y[o + ch]! += x[i + ch]!;
-              }
-            }
-            const inv = 1 / counts[oy * ow + ox]!;
-            for (let ch = 0; ch < c; ch++) y[o + ch]! *= inv;
-          }
-        }
-      }
+      kernels.tapForward(taps, ctx.x[0]!, ctx.y, weights, zeros, n);
     },
     backward(n) {
-      const dxb = ctx.dx[0];
-      if (!dxb) return;
-      const dy = ctx.dy!.f32;
-      const dx = dxb.f32;
-      dx.fill(0, 0, n * h * w * c);
-      for (let b = 0; b < n; b++) {
-        for (let oy = 0; oy < oh; oy++) {
-          const y0 = Math.max(0, oy * sh - padT);
-          const y1 = Math.min(h, oy * sh - padT + kh);
-          for (let ox = 0; ox < ow; ox++) {
-            const x0 = Math.max(0, ox * sw - padL);
-            const x1 = Math.min(w, ox * sw - padL + kw);
-            const o = ((b * oh + oy) * ow + ox) * c;
-            const inv = 1 / counts[oy * ow + ox]!;
-            for (let iy = y0; iy < y1; iy++) {
-              for (let ix = x0; ix < x1; ix++) {
-                const i = ((b * h + iy) * w + ix) * c;
-                for (let ch = 0; ch < c; ch++) dx[i + ch]! += dy[o + ch]! * inv;
-              }
-            }
-          }
-        }
-      }
+      const dx = ctx.dx[0];
+      if (!dx) return;
+      dx.f32.fill(0, 0, n * h * w * c);
+      kernels.tapBackward(taps, ctx.x[0]!, ctx.dy!, weights, null, dx, n);
     },
   };
 }
