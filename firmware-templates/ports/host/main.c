@@ -2,14 +2,15 @@
  * tinyfleet-vmcu: the virtual MCU. The portable runtime on a POSIX host, attached over a
  * pseudo-terminal (default; its path is the first line on stdout), an existing tty, or stdio.
  *
- * This first increment boots (banner, self test, A/B slot decision on the flash file) and then
- * echoes every byte it receives; the device agent (link layer, HELLO, OTA, training) replaces
- * the echo loop later. Logs go to stderr, never to the link.
+ * Boots (banner, self test, A/B slot decision on the flash file), then runs the device agent
+ * (tf_agent.h): the link layer of PROTOCOL.md §3 on the UART, HELLO / HEARTBEAT / ERROR of §4.2.
+ * Logs go to stderr, never to the link. The boot counter (§4.1.5) persists in <flash-file>.boot.
  */
 #define _XOPEN_SOURCE 700
 
 #include "tf_port_host.h"
 
+#include "tinyfleet/tf_agent.h"
 #include "tinyfleet/tf_runtime.h"
 #include "tinyfleet/tf_slots.h"
 
@@ -18,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #define DEFAULT_PAGE 4096u
 #define DEFAULT_ALIGN 8u
@@ -30,6 +33,8 @@ typedef struct options {
   uint32_t slot_size;
   uint32_t exit_after_ms;
   int quiet;
+  const char *device_id;
+  uint32_t baud;
   tf_device_caps_t caps;
 } options_t;
 
@@ -54,6 +59,8 @@ static void usage(FILE *to) {
         "  --clock-hz N         core clock (default 64000000)\n"
         "  --ram BYTES          RAM (default 256K)\n"
         "  --flash BYTES        flash of the part (default 1M)\n"
+        "  --device-id ID       device id, [A-Za-z0-9_-] 1..64 (default vmcu-0001)\n"
+        "  --baud N             UART line rate to report (default: not reported)\n"
         "other:\n"
         "  --exit-after-ms N    exit after N ms (tests)\n"
         "  --quiet              no log lines on stderr\n"
@@ -86,6 +93,53 @@ static int parse_u32(const char *s, uint32_t *out) {
   return 0;
 }
 
+/* PROTOCOL.md §4.2.1: dev is [A-Za-z0-9_-], 1..64 bytes. */
+static int valid_device_id(const char *s) {
+  size_t n = strlen(s);
+  size_t i;
+
+  if (n < 1 || n > 64) {
+    return 0;
+  }
+  for (i = 0; i < n; i++) {
+    char c = s[i];
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '-')) {
+      return 0;
+    }
+  }
+  return 1;
+}
+
+/* Reads, increments and writes back the boot counter in <flash-file>.boot (§4.1.5). */
+static uint32_t next_boot_counter(const char *flash_file) {
+  char path[512];
+  FILE *f;
+  uint8_t b[4] = {0, 0, 0, 0};
+  uint32_t n = 0;
+
+  if (snprintf(path, sizeof path, "%s.boot", flash_file) >= (int)sizeof path) {
+    return 1;
+  }
+  f = fopen(path, "rb");
+  if (f != NULL) {
+    if (fread(b, 1, 4, f) == 4) {
+      n = (uint32_t)b[0] | ((uint32_t)b[1] << 8) | ((uint32_t)b[2] << 16) | ((uint32_t)b[3] << 24);
+    }
+    fclose(f);
+  }
+  n++;
+  b[0] = (uint8_t)n;
+  b[1] = (uint8_t)(n >> 8);
+  b[2] = (uint8_t)(n >> 16);
+  b[3] = (uint8_t)(n >> 24);
+  f = fopen(path, "wb");
+  if (f != NULL) {
+    (void)fwrite(b, 1, 4, f);
+    fclose(f);
+  }
+  return n;
+}
+
 static int parse_args(int argc, char **argv, options_t *o) {
   int i;
   uint32_t v;
@@ -100,6 +154,7 @@ static int parse_args(int argc, char **argv, options_t *o) {
   o->caps.clock_hz = 64000000u;
   o->caps.ram_bytes = 256u * 1024u;
   o->caps.flash_bytes = 1024u * 1024u;
+  o->device_id = "vmcu-0001";
   for (i = 1; i < argc; i++) {
     const char *a = argv[i];
     const char *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -130,6 +185,9 @@ static int parse_args(int argc, char **argv, options_t *o) {
     } else if (strcmp(a, "--slot-size") == 0 && parse_u32(val, &o->slot_size) == 0) {
     } else if (strcmp(a, "--core") == 0) {
       o->caps.core = val;
+    } else if (strcmp(a, "--device-id") == 0 && valid_device_id(val)) {
+      o->device_id = val;
+    } else if (strcmp(a, "--baud") == 0 && parse_u32(val, &o->baud) == 0) {
     } else if (strcmp(a, "--board") == 0) {
       o->caps.board = val;
     } else if (strcmp(a, "--clock-hz") == 0 && parse_u32(val, &o->caps.clock_hz) == 0) {
@@ -152,14 +210,14 @@ static int parse_args(int argc, char **argv, options_t *o) {
 int main(int argc, char **argv) {
   static tf_host_port_t port;
   static tf_slots_t slots;
+  static tf_agent_t agent;
+  tf_agent_config_t acfg;
   options_t o;
   tf_hal_t hal;
   tf_flash_t flash;
   tf_slots_config_t cfg;
   tf_slots_boot_result_t boot;
   char pty_path[128];
-  uint8_t buf[256];
-  size_t got;
   tf_status_t rc;
   int exit_code = 1;
 
@@ -211,7 +269,36 @@ int main(int argc, char **argv) {
   if (tf_runtime_start(&hal, &slots, &cfg, &boot) != TF_OK) {
     goto out;
   }
-  hal.log(hal.ctx, "ready: echo mode (the device agent is not built yet)");
+  memset(&acfg, 0, sizeof acfg);
+  acfg.hal = &hal;
+  acfg.device_id = o.device_id;
+  acfg.fw_version = TF_RUNTIME_VERSION;
+  acfg.slot_bytes = o.slot_size;
+  acfg.boot_counter = next_boot_counter(o.flash_file);
+  acfg.baud = o.baud;
+  acfg.seed = (uint32_t)getpid() ^ (uint32_t)time(NULL) ^ (acfg.boot_counter << 16);
+  if (boot.slot != TF_SLOT_NONE) {
+    const tf_slots_state_t *st = tf_slots_state(&slots);
+    uint8_t mv[4];
+    acfg.has_model = true;
+    acfg.active_slot = boot.slot;
+    memcpy(acfg.model_sha256, st->slot[boot.slot].sha256, sizeof acfg.model_sha256);
+    /* PROTOCOL.md §5.2: model_version at header offset 16 */
+    if (hal.flash.read(hal.flash.ctx, boot.addr + 16u, mv, sizeof mv) == TF_OK) {
+      acfg.model_version = (uint32_t)mv[0] | ((uint32_t)mv[1] << 8) | ((uint32_t)mv[2] << 16) | ((uint32_t)mv[3] << 24);
+    }
+  }
+  tf_agent_init(&agent, &acfg);
+  {
+    char line[160] = "ready: device agent (link RAM ";
+    (void)tf_str_append_u32(line, sizeof line, (uint32_t)tf_link_ram_bytes());
+    (void)tf_str_append(line, sizeof line, " B, agent RAM ");
+    (void)tf_str_append_u32(line, sizeof line, (uint32_t)sizeof agent);
+    (void)tf_str_append(line, sizeof line, " B, boot ");
+    (void)tf_str_append_u32(line, sizeof line, acfg.boot_counter);
+    (void)tf_str_append(line, sizeof line, ")");
+    hal.log(hal.ctx, line);
+  }
 
   signal(SIGINT, on_signal);
   signal(SIGTERM, on_signal);
@@ -220,12 +307,8 @@ int main(int argc, char **argv) {
     if (o.exit_after_ms != 0 && hal.millis(hal.ctx) >= o.exit_after_ms) {
       break;
     }
-    tf_host_uart_wait(&port.uart, 10);
-    rc = hal.uart.read(hal.uart.ctx, buf, sizeof buf, &got);
-    if (rc == TF_OK && got > 0) {
-      rc = hal.uart.write(hal.uart.ctx, buf, got);
-    }
-    if (rc == TF_STATUS_LINK_DOWN) {
+    tf_host_uart_wait(&port.uart, 5);
+    if (tf_agent_step(&agent) == TF_STATUS_LINK_DOWN) {
       hal.log(hal.ctx, "uart closed");
       break;
     }

@@ -1,0 +1,84 @@
+/**
+ * @file tf_agent.h
+ * @brief The device agent, minimal increment: the link (tf_link.h) over the HAL UART and the
+ *        device session of PROTOCOL.md §4.2.
+ *
+ * After every link HELLO (§3.6) the agent sends the §4.2.1 HELLO message (capabilities from the
+ * HAL caps and this config, runtime ABI, op kinds the runtime implements (none yet: an empty
+ * array), slot size, the model in the active slot) and repeats it (new id) every 5 s until a
+ * HELLO_ACK arrives (60 s after an ERROR answer). After HELLO_ACK it sends HEARTBEAT at once and
+ * then every `hb` ms. A message that fails decoding, or a valid request this runtime does not
+ * implement yet, is answered with an ERROR message (§4.2.5; re = its id when it could be read);
+ * reports and ERROR messages are never answered (§4.1.7). Nothing is sent before HELLO_ACK but
+ * HELLO (§4.2 item 1).
+ *
+ * Message ids (§4.1.5): boot counter (u32 LE) || message counter (u32 LE); the port persists the
+ * boot counter and passes it in the config.
+ *
+ * RAM: sizeof(tf_agent_t) = tf_link_t + one transmit frame + one message buffer
+ * (TF_AGENT_MSG_BYTES); no allocation. Call tf_agent_step() from the main loop.
+ */
+#ifndef TF_AGENT_H
+#define TF_AGENT_H
+
+#include "tinyfleet/tf_hal.h"
+#include "tinyfleet/tf_link.h"
+#include "tinyfleet/tf_msg.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/** Largest message the agent builds (HELLO's largest encoding is 548 bytes, §4.2.1). */
+#define TF_AGENT_MSG_BYTES 640u
+/** HELLO repeat without an answer, and after an ERROR answer (§4.2 items 1, 2). */
+#define TF_AGENT_HELLO_RETRY_MS 5000u
+#define TF_AGENT_HELLO_RETRY_AFTER_ERROR_MS 60000u
+/** Default heartbeat period (§4.2.2). */
+#define TF_AGENT_DEFAULT_HB_MS 10000u
+
+typedef struct tf_agent_config {
+  const tf_hal_t *hal;
+  const char *device_id;  /**< [A-Za-z0-9_-], 1..64 */
+  const char *fw_version; /**< 1..64 bytes */
+  uint32_t slot_bytes;
+  uint32_t boot_counter;
+  uint32_t baud; /**< 0: unknown (not sent) */
+  bool has_model;
+  uint8_t model_sha256[32];
+  uint32_t model_version;
+  uint8_t active_slot;
+  uint32_t seed; /**< epoch seed for the link (§3.6.3) */
+} tf_agent_config_t;
+
+typedef enum tf_agent_state {
+  TF_AGENT_LINK_DOWN = 0,  /**< link connecting */
+  TF_AGENT_WAIT_HELLO_ACK, /**< HELLO sent */
+  TF_AGENT_RUNNING         /**< HELLO_ACK received */
+} tf_agent_state_t;
+
+typedef struct tf_agent {
+  tf_agent_config_t cfg;
+  tf_agent_state_t state;
+  tf_link_t link;
+  uint32_t now;       /**< millis at the current step */
+  uint64_t uptime_ms; /**< 64-bit uptime from the wrapping HAL clock */
+  uint32_t last_millis;
+  uint32_t msg_counter;
+  uint32_t hello_at; /**< when to repeat HELLO */
+  uint32_t hb_ms;
+  uint32_t hb_at;
+  uint32_t rx, tx, nerr;
+  uint8_t tx_frame[TF_LINK_TX_FRAME_BYTES];
+  uint8_t msg[TF_AGENT_MSG_BYTES];
+} tf_agent_t;
+
+/** Starts the agent: the link begins its handshake. */
+void tf_agent_init(tf_agent_t *a, const tf_agent_config_t *cfg);
+
+/**
+ * One pass of the main loop: read the UART, run the link and the session timers, write frames.
+ * @return TF_OK, or TF_STATUS_LINK_DOWN when the UART has ended (stdin closed).
+ */
+tf_status_t tf_agent_step(tf_agent_t *a);
+
+#endif /* TF_AGENT_H */

@@ -1,0 +1,211 @@
+/* The device agent (tf_agent.h): link + device session, PROTOCOL.md §4.2. */
+#include "tinyfleet/tf_agent.h"
+
+#include "tinyfleet/tf_runtime.h"
+
+#include <string.h>
+
+static bool due(uint32_t now, uint32_t at) {
+  return (int32_t)(now - at) >= 0;
+}
+
+static tf_msg_str_t cstr(const char *s) {
+  tf_msg_str_t v;
+
+  v.data = (const uint8_t *)s;
+  v.len = strlen(s);
+  return v;
+}
+
+/* §4.1.5: boot counter || message counter, both u32 little-endian. */
+static void next_id(tf_agent_t *a, uint8_t id[8], tf_msg_envelope_t *env, uint32_t type) {
+  uint32_t b = a->cfg.boot_counter;
+  uint32_t c = a->msg_counter++;
+
+  id[0] = (uint8_t)b;
+  id[1] = (uint8_t)(b >> 8);
+  id[2] = (uint8_t)(b >> 16);
+  id[3] = (uint8_t)(b >> 24);
+  id[4] = (uint8_t)c;
+  id[5] = (uint8_t)(c >> 8);
+  id[6] = (uint8_t)(c >> 16);
+  id[7] = (uint8_t)(c >> 24);
+  memset(env, 0, sizeof *env);
+  env->type = type;
+  env->id.data = id;
+  env->id.len = 8;
+}
+
+static void queue(tf_agent_t *a, tf_status_t rc, size_t len) {
+  if (rc == TF_OK && tf_link_send(&a->link, a->msg, len) == TF_OK) {
+    a->tx++;
+  }
+}
+
+static void send_hello(tf_agent_t *a) {
+  const tf_device_caps_t *caps = &a->cfg.hal->caps;
+  tf_msg_envelope_t env;
+  tf_msg_hello_t h;
+  uint8_t id[8];
+  size_t len = 0;
+  tf_status_t rc;
+
+  /* PROTOCOL.md §4.2.1 */
+  next_id(a, id, &env, TF_MSG_HELLO);
+  memset(&h, 0, sizeof h);
+  h.dev = cstr(a->cfg.device_id);
+  h.fw = cstr(a->cfg.fw_version);
+  h.abi = TF_ARTIFACT_ABI_VERSION;
+  h.core = cstr(caps->core != NULL ? caps->core : "unknown");
+  h.clk = caps->clock_hz != 0 ? caps->clock_hz : 1u;
+  h.flash = caps->flash_bytes;
+  h.ram = caps->ram_bytes;
+  h.slot = a->cfg.slot_bytes;
+  h.ops_count = 0; /* no kernels in this runtime yet */
+  h.fqt = false;
+  h.mmsg = tf_link_params(&a->link)->max_message_bytes; /* the link's negotiated M */
+  h.sbuf = 0;
+  h.has_baud = a->cfg.baud != 0;
+  h.baud = a->cfg.baud;
+  h.has_model = a->cfg.has_model;
+  h.msha = a->cfg.model_sha256;
+  h.mver = a->cfg.model_version;
+  h.aslot = a->cfg.active_slot;
+  h.boot = a->cfg.boot_counter;
+  rc = tf_msg_encode_hello(&env, &h, a->msg, sizeof a->msg, &len);
+  queue(a, rc, len);
+  a->state = TF_AGENT_WAIT_HELLO_ACK;
+  a->hello_at = a->now + TF_AGENT_HELLO_RETRY_MS;
+}
+
+static void send_heartbeat(tf_agent_t *a) {
+  tf_msg_envelope_t env;
+  tf_msg_heartbeat_t hb;
+  uint8_t id[8];
+  size_t len = 0;
+  tf_status_t rc;
+  uint32_t used = (uint32_t)sizeof *a;
+
+  /* PROTOCOL.md §4.2.3 */
+  next_id(a, id, &env, TF_MSG_HEARTBEAT);
+  memset(&hb, 0, sizeof hb);
+  hb.up = a->uptime_ms;
+  hb.st = 0; /* IDLE */
+  hb.fram = a->cfg.hal->caps.ram_bytes > used ? a->cfg.hal->caps.ram_bytes - used : 0;
+  hb.rx = a->rx;
+  hb.tx = a->tx + 1u; /* this one included */
+  hb.nerr = a->nerr;
+  rc = tf_msg_encode_heartbeat(&env, &hb, a->msg, sizeof a->msg, &len);
+  queue(a, rc, len);
+  a->hb_at = a->now + a->hb_ms;
+}
+
+static void send_error(tf_agent_t *a, const tf_msg_str_t *re, tf_status_t status, const char *text) {
+  tf_msg_envelope_t env;
+  tf_msg_error_t e;
+  uint8_t id[8];
+  uint8_t re_copy[TF_MESSAGE_ID_MAX_BYTES];
+  size_t len = 0;
+  tf_status_t rc;
+
+  /* PROTOCOL.md §4.2.5; re is copied first: it points into the link's receive buffer */
+  next_id(a, id, &env, TF_MSG_ERROR);
+  if (re != NULL && re->data != NULL && re->len <= sizeof re_copy) {
+    memcpy(re_copy, re->data, re->len);
+    env.re.data = re_copy;
+    env.re.len = re->len;
+  }
+  e.code = tf_status_to_error(status);
+  e.msg = cstr(text);
+  a->nerr++;
+  rc = tf_msg_encode_error(&env, &e, a->msg, sizeof a->msg, &len);
+  queue(a, rc, len);
+}
+
+static void on_message(tf_agent_t *a, const uint8_t *data, size_t len) {
+  tf_msg_t m;
+  tf_status_t rc = tf_msg_decode(data, len, tf_link_params(&a->link)->max_message_bytes, &m);
+
+  a->rx++;
+  if (rc != TF_OK) {
+    /* §4.1.7: answer a rejected request; a report (reply none) or an ERROR is dropped */
+    bool report = m.env.type != 0 && !tf_msg_is_request(m.env.type);
+    if (!report && a->state == TF_AGENT_RUNNING) {
+      send_error(a, m.env.id.data != NULL ? &m.env.id : NULL, rc, tf_status_name(rc));
+    }
+    return;
+  }
+  switch (m.env.type) {
+  case TF_MSG_HELLO_ACK: /* §4.2.2 */
+    a->hb_ms = m.u.hello_ack.hb;
+    if (a->state != TF_AGENT_RUNNING) {
+      a->state = TF_AGENT_RUNNING;
+      send_heartbeat(a); /* §4.2 item 3: then every hb ms */
+    }
+    break;
+  case TF_MSG_ERROR:
+    if (a->state == TF_AGENT_WAIT_HELLO_ACK) { /* §4.2 item 2: retry no more often than every 60 s */
+      a->hello_at = a->now + TF_AGENT_HELLO_RETRY_AFTER_ERROR_MS;
+    }
+    break; /* never answered */
+  default:
+    if (a->state == TF_AGENT_RUNNING && tf_msg_is_request(m.env.type)) {
+      send_error(a, &m.env.id, TF_STATUS_INCOMPATIBLE, "not implemented by this runtime yet");
+    }
+    break;
+  }
+}
+
+static void on_link_event(void *ctx, const tf_link_event_t *ev) {
+  tf_agent_t *a = (tf_agent_t *)ctx;
+
+  switch (ev->type) {
+  case TF_LINK_EV_CONNECTED: /* §3.6.4: a device sends its §4.2 HELLO after every link HELLO */
+    send_hello(a);
+    break;
+  case TF_LINK_EV_MESSAGE:
+    on_message(a, ev->data, ev->len);
+    break;
+  case TF_LINK_EV_PEER_RESET:
+  case TF_LINK_EV_LINK_DOWN:
+    a->state = TF_AGENT_LINK_DOWN;
+    break;
+  default:
+    break;
+  }
+}
+
+void tf_agent_init(tf_agent_t *a, const tf_agent_config_t *cfg) {
+  memset(a, 0, sizeof *a);
+  a->cfg = *cfg;
+  a->hb_ms = TF_AGENT_DEFAULT_HB_MS;
+  a->now = a->last_millis = cfg->hal->millis(cfg->hal->ctx);
+  tf_link_init(&a->link, cfg->seed ^ cfg->boot_counter, a->now, on_link_event, a);
+}
+
+tf_status_t tf_agent_step(tf_agent_t *a) {
+  const tf_hal_t *hal = a->cfg.hal;
+  uint8_t buf[256];
+  size_t got = 0;
+  size_t out_len = 0;
+  unsigned frames = 0;
+  tf_status_t rc;
+
+  a->now = hal->millis(hal->ctx);
+  a->uptime_ms += (uint32_t)(a->now - a->last_millis);
+  a->last_millis = a->now;
+  while ((rc = hal->uart.read(hal->uart.ctx, buf, sizeof buf, &got)) == TF_OK && got > 0) {
+    tf_link_input(&a->link, buf, got, a->now);
+  }
+  if (a->state == TF_AGENT_WAIT_HELLO_ACK && due(a->now, a->hello_at)) {
+    send_hello(a); /* §4.2 item 1: a new HELLO (new id) */
+  } else if (a->state == TF_AGENT_RUNNING && due(a->now, a->hb_at)) {
+    send_heartbeat(a);
+  }
+  /* transmit opportunities: frames are built now, so they carry the newest ack (§3.5.3) */
+  while (frames++ < 64u && tf_link_output(&a->link, a->now, a->tx_frame, sizeof a->tx_frame, &out_len) == TF_OK &&
+         out_len > 0) {
+    (void)hal->uart.write(hal->uart.ctx, a->tx_frame, out_len);
+  }
+  return rc;
+}
