@@ -10,9 +10,10 @@ import { generateArtifactVectors } from './vectors/artifact.js';
 import { generateCborVectors } from './vectors/cbor.js';
 import { jsonFile, VECTORS_DIR, type VectorFile, writeVectorFiles } from './vectors/common.js';
 import { generateLinkVectors } from './vectors/link.js';
+import { generateNnVectors } from './vectors/nn.js';
 
 export function generateAll(): VectorFile[] {
-  const files = [...generateCborVectors(), ...generateLinkVectors(), ...generateArtifactVectors()];
+  const files = [...generateCborVectors(), ...generateLinkVectors(), ...generateArtifactVectors(), ...generateNnVectors()];
   const manifest = {
     generator: 'protocol/scripts/gen-vectors.ts',
     protocol_version: 1,

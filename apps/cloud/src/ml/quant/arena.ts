@@ -1,8 +1,9 @@
 /**
- * A simple static arena plan (PROTOCOL.md §5.6): live ranges of the activations, then greedy
- * first-fit by decreasing size with 16-byte alignment (TFLite Micro's greedy planner). A RESHAPE
- * output shares its input's buffer. The full planner (training tensors, MCU profiles) comes later.
+ * The static arena plan of a quantized graph (PROTOCOL.md §5.6), by the planner in `../plan`: live
+ * ranges of the activations, then greedy first-fit by decreasing size with 16-byte alignment (TFLite
+ * Micro's greedy planner). A RESHAPE output shares its input's buffer.
  */
+import { planFlow } from '../plan/memory.js';
 import type { QGraph } from './types.js';
 import { size } from './types.js';
 
@@ -12,43 +13,17 @@ export interface ArenaPlan {
   readonly bytes: number;
 }
 
-const ALIGN = 16;
-const align = (n: number): number => Math.ceil(n / ALIGN) * ALIGN;
-
 export function planArena(g: QGraph): ArenaPlan {
-  const root = new Map<string, string>();
-  const bufferOf = (v: string): string => root.get(v) ?? v;
-  for (const n of g.nodes) if (n.op === 'reshape') root.set(n.output, bufferOf(n.inputs[0]!));
-  // live range [first, last] in op indices; the input is live from -1, the output to the end
-  const first = new Map<string, number>([[g.input, -1]]);
-  const last = new Map<string, number>();
-  g.nodes.forEach((n, i) => {
-    const b = bufferOf(n.output);
-    if (!first.has(b)) first.set(b, i);
-    for (const x of n.inputs) last.set(bufferOf(x), Math.max(last.get(bufferOf(x)) ?? i, i));
-  });
-  last.set(bufferOf(g.output), g.nodes.length);
-  const bufs = [...first.keys()].map((name) => ({
-    name,
-    bytes: size(g.values.get(name)!.shape),
-    from: first.get(name)!,
-    to: last.get(name) ?? first.get(name)!,
+  const names = [g.input, ...g.nodes.map((n) => n.output)];
+  const id = new Map(names.map((n, i) => [n, i]));
+  const idOf = (name: string): number => id.get(name) ?? -1;
+  const ops = g.nodes.map((n) => ({
+    inputs: n.inputs.map(idOf),
+    output: idOf(n.output),
+    alias: n.op === 'reshape',
   }));
-  bufs.sort((a, b) => b.bytes - a.bytes || a.from - b.from);
-  const placed: { from: number; to: number; start: number; end: number }[] = [];
+  const plan = planFlow(ops, 0, idOf(g.output), (i) => size(g.values.get(names[i]!)!.shape));
   const offsets = new Map<string, number>();
-  let total = 0;
-  for (const b of bufs) {
-    const clashes = placed.filter((p) => p.from <= b.to && b.from <= p.to).sort((p, q) => p.start - q.start);
-    let offset = 0;
-    for (const p of clashes) {
-      if (offset + b.bytes <= p.start) break;
-      offset = Math.max(offset, align(p.end));
-    }
-    placed.push({ from: b.from, to: b.to, start: offset, end: offset + b.bytes });
-    offsets.set(b.name, offset);
-    total = Math.max(total, align(offset + b.bytes));
-  }
-  for (const v of g.values.keys()) offsets.set(v, offsets.get(bufferOf(v))!);
-  return { offsets, bytes: total };
+  for (const [name, i] of id) offsets.set(name, plan.offsets.get(i)!);
+  return { offsets, bytes: plan.arenaBytes };
 }

@@ -11,6 +11,7 @@ import {
   writeArtifact,
 } from '@tinyfleet/protocol/artifact';
 import { P } from '@tinyfleet/protocol/constants';
+import { type TrainingOptions, withPlan } from '../plan/artifact.js';
 import { planArena } from './arena.js';
 import { QuantError } from './errors.js';
 import type { QBias, QGraph, QWeights } from './types.js';
@@ -19,6 +20,10 @@ export interface ArtifactOptions {
   readonly modelVersion?: number;
   /** At most 31 UTF-8 bytes (default: the graph name, truncated). */
   readonly name?: string;
+  /** Op indices trained on the device: adds the training plan (PROTOCOL.md §5.6, §5.7; ../plan). */
+  readonly trainable?: readonly number[];
+  /** Training defaults overriding `TRAINING_DEFAULTS` of ../plan/artifact.ts. */
+  readonly training?: TrainingOptions;
 }
 
 function weightQuant(w: QWeights): ArtifactQuant {
@@ -134,7 +139,7 @@ export function toArtifactModel(g: QGraph, o: ArtifactOptions = {}): ArtifactMod
       }
     }
   }
-  return {
+  const model: ArtifactModel = {
     name: new TextDecoder()
       .decode(new TextEncoder().encode(o.name ?? g.name).slice(0, P.ARTIFACT_NAME_BYTES - 1))
       .replace(/\uFFFD+$/, ''),
@@ -148,6 +153,7 @@ export function toArtifactModel(g: QGraph, o: ArtifactOptions = {}): ArtifactMod
     tensors,
     training: null,
   };
+  return o.trainable && o.trainable.length > 0 ? withPlan(model, o.trainable, o.training) : model;
 }
 
 /** The artifact bytes (unsigned) of a quantized graph. */

@@ -5,9 +5,11 @@
 export { type ArenaPlan, planArena } from './arena.js';
 export { type ArtifactOptions, toArtifactModel, writeQuantizedArtifact } from './artifact.js';
 export { type CalibrationOptions, calibrate, type Range } from './calibrate.js';
+export * as elementwise from './elementwise.js';
 export { QuantError, type QuantErrorCode } from './errors.js';
 export { evaluateQuantized, type QuantEval, quantizedInput } from './evaluate.js';
 export { argmax, Interpreter } from './interpreter.js';
+export * as kernels from './kernels.js';
 export { type PtqOptions, postTrainingQuantize, prepareFloatGraph, quantizeGraph } from './ptq.js';
 export { deriveRequant, type Requant, rdbp, requantize, srdhm } from './requant.js';
 export * from './types.js';
