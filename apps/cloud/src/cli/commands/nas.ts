@@ -1,0 +1,198 @@
+import { availableParallelism } from 'node:os';
+import { constraintsFor } from '../../ml/nas/cost/constraints.js';
+import { PROFILES, profileByName } from '../../ml/nas/cost/profiles.js';
+import { DEFAULT_ENSEMBLE, isProxyName, type ProxyName } from '../../ml/nas/proxies/types.js';
+import { CandidateEvaluator, proxyBatch } from '../../ml/nas/search/candidate.js';
+import { normalise, STRATEGIES, searchArchive, selectTop } from '../../ml/nas/search/run.js';
+import { decode } from '../../ml/nas/space/decode.js';
+import { trainBriefly } from '../../ml/nas/train.js';
+import { type FlagSpecs, number, oneOf, parseFlags, required, str, UsageError } from '../args.js';
+import type { Command } from './command.js';
+import { loadData } from './data.js';
+
+const flags: FlagSpecs = {
+  dataset: { type: 'string', value: 'NAME', help: 'data set: mnist, fsdd, csv:<file> or png:<dir>' },
+  data: {
+    type: 'string',
+    value: 'DIR',
+    help: 'data sets folder (default $TINYFLEET_DATASETS or ../shared/datasets)',
+  },
+  target: {
+    type: 'string',
+    value: 'PROFILE',
+    help: `target MCU: ${Object.keys(PROFILES).join(', ')} (cortex-m4)`,
+  },
+  ram: { type: 'string', value: 'BYTES', help: 'RAM limit (suffix K or M allowed; default: the profile)' },
+  flash: {
+    type: 'string',
+    value: 'BYTES',
+    help: 'flash limit (suffix K or M allowed; default: the profile)',
+  },
+  'latency-ms': { type: 'string', value: 'MS', help: 'estimated latency limit (MACs x cycles/MAC / clock)' },
+  'max-macs': {
+    type: 'string',
+    value: 'N',
+    help: 'MACs per inference limit (25e6; also bounds scoring time)',
+  },
+  strategy: { type: 'string', value: 'NAME', help: `search strategy: ${STRATEGIES.join(', ')} (zero-shot)` },
+  top: {
+    type: 'string',
+    value: 'K',
+    help: 'models selected by hypervolume subset selection and trained (5)',
+  },
+  budget: { type: 'string', value: 'N', help: 'distinct candidates evaluated (1000)' },
+  population: { type: 'string', value: 'N', help: 'NSGA-II population size (50)' },
+  proxies: {
+    type: 'string',
+    value: 'LIST',
+    help: `comma-separated proxies of the ensemble (${DEFAULT_ENSEMBLE.join(',')})`,
+  },
+  'proxy-batch': { type: 'string', value: 'N', help: 'samples the proxies see (32)' },
+  'train-epochs': {
+    type: 'string',
+    value: 'E',
+    help: 'training epochs of each selected model (1; 0: no training)',
+  },
+  'train-limit': { type: 'string', value: 'N', help: 'train on the first N samples only' },
+  seed: { type: 'string', value: 'S', help: 'seed of search, init and training (0)' },
+  threads: { type: 'string', value: 'N', help: 'training threads (min(2, cores))' },
+  json: { type: 'boolean', help: 'print one JSON object with the results on stdout' },
+};
+
+function bytes(v: string | undefined, name: string): number | undefined {
+  if (v === undefined) return undefined;
+  const m = /^(\d+(?:\.\d+)?)\s*([kKmM]i?[bB]?)?$/.exec(v.trim());
+  if (!m) throw new UsageError(`--${name} must be a byte count like 262144, 256K or 1M, got "${v}"`);
+  const unit = (m[2] ?? '').toLowerCase()[0];
+  return Math.round(Number(m[1]) * (unit === 'k' ? 1024 : unit === 'm' ? 1024 * 1024 : 1));
+}
+
+function proxyList(v: string | undefined): ProxyName[] {
+  if (v === undefined) return [...DEFAULT_ENSEMBLE];
+  const names = v.split(',').map((s) => s.trim());
+  for (const n of names) if (!isProxyName(n)) throw new UsageError(`unknown proxy "${n}"`);
+  return names as ProxyName[];
+}
+
+export const nasCommand: Command = {
+  name: 'nas',
+  summary: 'Zero-shot multi-objective NAS for a target MCU: search, pick k Pareto models, train them.',
+  usage:
+    'tinyfleet nas --dataset D --target PROFILE [--ram N --flash N --latency-ms N] --strategy zero-shot|random --top K [--train-epochs E] [--json]',
+  flags,
+  positionals: 0,
+  async run(argv, io) {
+    const p = parseFlags(argv, flags, 0);
+    const datasetName = required(p, 'dataset');
+    const profile = profileByName(str(p, 'target') ?? 'cortex-m4');
+    const strategy = oneOf(p, 'strategy', STRATEGIES) ?? 'zero-shot';
+    const top = number(p, 'top', { integer: true, min: 1 }) ?? 5;
+    const budget = number(p, 'budget', { integer: true, min: 2 }) ?? 1000;
+    const population = number(p, 'population', { integer: true, min: 2 }) ?? 50;
+    const proxies = proxyList(str(p, 'proxies'));
+    const nBatch = number(p, 'proxy-batch', { integer: true, min: 2 }) ?? 32;
+    const epochs = number(p, 'train-epochs', { integer: true, min: 0 }) ?? 1;
+    const limit = number(p, 'train-limit', { integer: true, min: 1 });
+    const seed = number(p, 'seed', { integer: true, min: 0 }) ?? 0;
+    const threads = number(p, 'threads', { integer: true, min: 1 }) ?? Math.min(2, availableParallelism());
+    const latencyMs = number(p, 'latency-ms', { min: 0 });
+    const maxMacs = number(p, 'max-macs', { min: 1 });
+    const ramBytes = bytes(str(p, 'ram'), 'ram');
+    const flashBytes = bytes(str(p, 'flash'), 'flash');
+    const constraints = constraintsFor(profile, {
+      ...(ramBytes !== undefined ? { ramBytes } : {}),
+      ...(flashBytes !== undefined ? { flashBytes } : {}),
+      ...(latencyMs !== undefined ? { latencyMs } : {}),
+      ...(maxMacs !== undefined ? { maxMacs } : {}),
+    });
+    const log = (s: string): void => {
+      io.stderr.write(`${s}\n`);
+    };
+    const t0 = performance.now();
+    const data = await loadData(datasetName, str(p, 'data'), io.env);
+    const ev = new CandidateEvaluator({
+      inputShape: data.inputShape,
+      numClasses: data.numClasses,
+      constraints,
+      proxies,
+      batch: proxyBatch(data.train, data.inputShape, data.numClasses, nBatch, seed),
+      seed,
+    });
+    const tSearch = performance.now();
+    const archive = searchArchive(ev, {
+      strategy,
+      budget,
+      populationSize: population,
+      seed,
+      progress: (n, scored) => log(`nas: ${n}/${budget} candidates evaluated, ${scored} scored`),
+    });
+    const searchSeconds = (performance.now() - tSearch) / 1000;
+    const front = normalise(archive, proxies);
+    if (front.front.length === 0) {
+      log('nas: no candidate satisfies the constraints');
+      io.stdout.write(`${JSON.stringify({ dataset: data.name, target: profile.name, selected: [] })}\n`);
+      return 1;
+    }
+    const chosen = selectTop(front, top);
+    log(
+      `nas: front of ${front.front.length}, hypervolume ${front.hypervolume.toFixed(4)}; training ${chosen.length}`,
+    );
+    const selected = [];
+    for (const [rank, i] of chosen.entries()) {
+      const c = archive[i]!;
+      const row: Record<string, unknown> = {
+        key: c.key,
+        family: c.genome.family,
+        ensemble: front.ensemble[i],
+        params: c.cost.params,
+        macs: c.cost.macs,
+        flops: c.cost.flops,
+        flash_bytes: c.cost.flashBytes,
+        ram_bytes: c.cost.ramBytes,
+        latency_ms: c.latencyMs,
+        genome: c.genome,
+      };
+      if (epochs > 0) {
+        log(`nas: training ${rank + 1}/${chosen.length} ${c.key}`);
+        const r = await trainBriefly(decode(c.genome, data.inputShape, data.numClasses, { seed }), data, {
+          epochs,
+          seed,
+          threads,
+          ...(limit !== undefined ? { limit } : {}),
+        });
+        row.test_accuracy = r.testAccuracy;
+        row.train_seconds = r.seconds;
+      }
+      selected.push(row);
+    }
+    const result = {
+      dataset: data.name,
+      target: profile.name,
+      constraints: {
+        ram_bytes: constraints.ramBytes,
+        flash_bytes: constraints.flashBytes,
+        latency_ms: latencyMs ?? null,
+        max_macs: constraints.maxMacs,
+      },
+      strategy,
+      proxies,
+      budget,
+      evaluated: archive.length,
+      scored: ev.scored,
+      search_seconds: searchSeconds,
+      scored_per_s: ev.scored / Math.max(1e-9, ev.scoreSeconds),
+      front_size: front.front.length,
+      hypervolume: front.hypervolume,
+      selected,
+      seconds: (performance.now() - t0) / 1000,
+    };
+    if (p.flags.json) io.stdout.write(`${JSON.stringify(result)}\n`);
+    else {
+      for (const s of selected)
+        io.stdout.write(
+          `${String(s.key)}  acc ${typeof s.test_accuracy === 'number' ? `${(s.test_accuracy * 100).toFixed(2)}%` : 'n/a'}  params ${String(s.params)}  MACs ${String(s.macs)}  flash ${String(s.flash_bytes)} B  RAM ${String(s.ram_bytes)} B\n`,
+        );
+    }
+    return 0;
+  },
+};

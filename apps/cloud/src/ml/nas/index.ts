@@ -1,0 +1,20 @@
+/**
+ * Zero-shot NAS (PrototypeNAS, RESEARCH.md §4): a typed search space over the zoo's families,
+ * a swappable cost ESTIMATE with MCU profiles, zero-cost proxies and their rank ensemble,
+ * NSGA-II, hypervolume and hypervolume subset selection.
+ */
+export * from './cost/constraints.js';
+export * from './cost/estimate.js';
+export * from './cost/profiles.js';
+export { NasError, type NasErrorCode } from './errors.js';
+export * from './proxies/ensemble.js';
+export { scoreGraph } from './proxies/score.js';
+export * from './proxies/types.js';
+export * from './search/candidate.js';
+export * from './search/hypervolume.js';
+export * from './search/nsga2.js';
+export * from './search/pareto.js';
+export * from './search/run.js';
+export { decode, stageOfNode } from './space/decode.js';
+export * from './space/genome.js';
+export * from './space/sample.js';

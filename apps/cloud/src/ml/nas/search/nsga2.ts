@@ -1,0 +1,121 @@
+/**
+ * NSGA-II (Deb et al. 2002): binary tournaments on (front rank, crowding distance), crossover and
+ * mutation, elitist (mu + lambda) survival by non-dominated sorting with constrained domination.
+ * Generic over the individual type. Objectives are computed per population by `objectives`, so they
+ * may be relative to it (rank-aggregated proxy scores are); the expensive `evaluate` runs once per
+ * distinct individual (by `key`). The budget counts distinct evaluations.
+ */
+import { Rng } from '../../tensor/rng.js';
+import { NasError } from '../errors.js';
+import { crowdingDistance, nonDominatedSort } from './pareto.js';
+
+export interface Nsga2Problem<T, E> {
+  random(rng: Rng): T;
+  mutate(rng: Rng, x: T): T;
+  crossover(rng: Rng, a: T, b: T): T;
+  key(x: T): string;
+  evaluate(x: T): E;
+  /** Minimised objectives and constraint violations (0 = feasible) of a population of evaluations. */
+  objectives(evals: readonly E[]): { objectives: number[][]; violation: number[] };
+}
+
+export interface Nsga2Options {
+  readonly populationSize: number;
+  /** Distinct evaluations allowed (including the initial population). */
+  readonly budget: number;
+  readonly seed: number;
+  readonly crossoverRate?: number;
+  readonly onGeneration?: (generation: number, evaluated: number) => void;
+}
+
+export interface Individual<T, E> {
+  readonly x: T;
+  readonly key: string;
+  readonly eval: E;
+}
+
+export interface Nsga2Result<T, E> {
+  /** The final population. */
+  readonly population: Individual<T, E>[];
+  /** Every distinct individual evaluated, in order. */
+  readonly archive: Individual<T, E>[];
+  readonly generations: number;
+}
+
+interface Ranked {
+  readonly rank: number;
+  readonly crowding: number;
+}
+
+function rankPopulation<T, E>(pop: readonly Individual<T, E>[], p: Nsga2Problem<T, E>): Ranked[] {
+  const { objectives, violation } = p.objectives(pop.map((i) => i.eval));
+  const out: Ranked[] = new Array(pop.length);
+  nonDominatedSort(objectives, violation).forEach((front, rank) => {
+    const cd = crowdingDistance(objectives, front);
+    for (const i of front) out[i] = { rank, crowding: cd.get(i)! };
+  });
+  return out;
+}
+
+function better(a: Ranked, b: Ranked): boolean {
+  return a.rank < b.rank || (a.rank === b.rank && a.crowding > b.crowding);
+}
+
+export function nsga2<T, E>(p: Nsga2Problem<T, E>, o: Nsga2Options): Nsga2Result<T, E> {
+  if (o.populationSize < 2 || o.budget < o.populationSize)
+    throw new NasError('BAD_OPTIONS', 'populationSize must be >= 2 and budget >= populationSize');
+  const rng = new Rng(o.seed);
+  const archive: Individual<T, E>[] = [];
+  const seen = new Map<string, Individual<T, E>>();
+  const fresh = (make: () => T): Individual<T, E> | null => {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const x = make();
+      const key = p.key(x);
+      if (seen.has(key)) continue;
+      const ind = { x, key, eval: p.evaluate(x) };
+      seen.set(key, ind);
+      archive.push(ind);
+      return ind;
+    }
+    return null;
+  };
+  let pop: Individual<T, E>[] = [];
+  while (pop.length < o.populationSize) {
+    const ind = fresh(() => p.random(rng));
+    if (!ind) break;
+    pop.push(ind);
+  }
+  let generation = 0;
+  o.onGeneration?.(generation, archive.length);
+  const cx = o.crossoverRate ?? 0.9;
+  while (archive.length < o.budget) {
+    const ranked = rankPopulation(pop, p);
+    const tournament = (): Individual<T, E> => {
+      const a = rng.int(pop.length);
+      const b = rng.int(pop.length);
+      return better(ranked[a]!, ranked[b]!) ? pop[a]! : pop[b]!;
+    };
+    const children: Individual<T, E>[] = [];
+    const want = Math.min(o.populationSize, o.budget - archive.length);
+    let stalls = 0;
+    while (children.length < want && stalls < 5) {
+      const child = fresh(() => {
+        const a = tournament();
+        const base = rng.next() < cx ? p.crossover(rng, a.x, tournament().x) : a.x;
+        return p.mutate(rng, base);
+      });
+      if (child) children.push(child);
+      else stalls++;
+    }
+    if (children.length === 0) break;
+    const union = [...pop, ...children];
+    const r = rankPopulation(union, p);
+    const order = union
+      .map((_, i) => i)
+      .sort((a, b) => r[a]!.rank - r[b]!.rank || r[b]!.crowding - r[a]!.crowding);
+    pop = order.slice(0, o.populationSize).map((i) => union[i]!);
+    generation++;
+    o.onGeneration?.(generation, archive.length);
+  }
+  return { population: pop, archive, generations: generation };
+}
