@@ -34,21 +34,21 @@ export function createApi(deps: ApiDeps, routes: readonly Route[] = ROUTES): Hon
   const log = deps.log ?? (() => {});
   const openapi = buildOpenApi(routes);
 
-  app.use(
-    '*',
+  // Per route: JSON bodies get the API's limit, raw bodies (artifact uploads) their own.
+  const limit = (maxSize: number) =>
     bodyLimit({
-      maxSize: deps.maxBodyBytes ?? 1024 * 1024,
+      maxSize,
       onError: () => {
         throw new HttpError(413, 'PAYLOAD_TOO_LARGE', 'request body too large');
       },
-    }),
-  );
+    });
 
   app.get('/openapi.json', (c) => c.json(openapi));
   app.get('/healthz', (c) => c.json({ ok: true }));
 
   for (const r of routes) {
-    app.on(r.spec.method.toUpperCase(), honoPath(r.spec.path), (c) => {
+    const maxSize = r.spec.rawBody?.maxBytes ?? deps.maxBodyBytes ?? 1024 * 1024;
+    app.on(r.spec.method.toUpperCase(), honoPath(r.spec.path), limit(maxSize), (c) => {
       const token = authenticate(c, r, deps);
       return r.handle(c, deps, token);
     });

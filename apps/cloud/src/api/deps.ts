@@ -1,8 +1,11 @@
 /** What the API needs from the rest of the cloud, as small interfaces (tests pass fakes). */
+import type { OtaJobCommand, OtaService } from '../ota/index.js';
 import type { LiveBus, Store } from '../store/index.js';
 
 /** A command for a gateway; the broker layer turns it into a GW_COMMAND (PROTOCOL.md §4.7). */
-export type GatewayCommand =
+export type GatewayCommand = SessionCommand | OtaJobCommand;
+
+export type SessionCommand =
   | { op: 'session.start'; sessionId: string; deviceIds: string[]; config: { [key: string]: unknown } }
   | { op: 'session.stop'; sessionId: string; deviceIds: string[] }
   | { op: 'session.config'; sessionId: string; deviceIds: string[]; config: { [key: string]: unknown } };
@@ -18,6 +21,8 @@ export interface ApiDeps {
   store: Store;
   bus: LiveBus;
   commander: Commander;
+  /** Keys, models, campaigns (apps/cloud/src/ota); absent: those routes answer 503. */
+  ota?: OtaService | undefined;
   /** Where gateways connect, returned with newly issued credentials. */
   mqtt: { url: string; wsUrl?: string | undefined };
   /** Aborted when the cloud stops: open streams end. */

@@ -1,4 +1,5 @@
 /** HTTP errors: a status, a stable code clients can branch on, a message, optional details. */
+import type { ErrorCodeName } from '@tinyfleet/protocol/constants';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { isStoreError } from '../store/index.js';
 import { type Issue, ValidationError } from './validate/index.js';
@@ -14,7 +15,10 @@ export type HttpErrorCode =
   | 'BAD_STATE'
   | 'PAYLOAD_TOO_LARGE'
   | 'UPSTREAM_FAILED'
-  | 'INTERNAL';
+  | 'UNAVAILABLE'
+  | 'INTERNAL'
+  /** A protocol check refused the input (e.g. an artifact: SHA_MISMATCH, BAD_SIGNATURE; PROTOCOL.md §1.5). */
+  | ErrorCodeName;
 
 export class HttpError extends Error {
   override readonly name = 'HttpError';

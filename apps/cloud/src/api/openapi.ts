@@ -33,7 +33,8 @@ function operation(route: Route): JsonSchema {
   if (res.schema) success.content = { [res.contentType ?? 'application/json']: { schema: res.schema } };
   else if (res.contentType) success.content = { [res.contentType]: {} };
   const responses: JsonSchema = { [String(res.status)]: success };
-  if (spec.params || spec.query || spec.body) responses['400'] = errorResponse('invalid input');
+  if (spec.params || spec.query || spec.body || spec.rawBody)
+    responses['400'] = errorResponse('invalid input');
   if (spec.access !== 'none') responses['401'] = errorResponse('missing or invalid token');
   if (spec.access === 'admin') responses['403'] = errorResponse('token lacks the admin scope');
   if (spec.params) responses['404'] = errorResponse('not found');
@@ -49,6 +50,13 @@ function operation(route: Route): JsonSchema {
   };
   if (spec.body)
     op.requestBody = { required: true, content: { 'application/json': { schema: spec.body.json } } };
+  else if (spec.rawBody) {
+    op.requestBody = {
+      required: true,
+      description: `${spec.rawBody.description} (at most ${spec.rawBody.maxBytes} bytes)`,
+      content: { [spec.rawBody.contentType]: { schema: { type: 'string', format: 'binary' } } },
+    };
+  }
   op.security = spec.access === 'none' ? [] : [{ bearer: [] }];
   return op;
 }
@@ -66,7 +74,8 @@ export function buildOpenApi(routes: readonly Route[]): JsonSchema {
       title: 'TinyFleet cloud API',
       version: API_VERSION,
       description:
-        'Fleets, gateways, devices, on-device training sessions, metrics and partial gradient updates.',
+        'Fleets, gateways, devices, on-device training sessions, metrics and partial gradient updates; ' +
+        'OTA: signing keys, model artifacts, campaigns and their executions.',
     },
     components: {
       schemas: COMPONENTS,

@@ -35,6 +35,8 @@ export interface RouteSpec<P, Q, B> {
   params?: Schema<P>;
   query?: Schema<Q>;
   body?: Schema<B>;
+  /** A non-JSON request body (e.g. an artifact), read by the handler itself; documented, size-limited. */
+  rawBody?: { contentType: string; description: string; maxBytes: number };
   /** Status and body of success; `schema` omitted for empty bodies, `contentType` for non-JSON. */
   response: {
     status: ContentfulStatusCode | 204;

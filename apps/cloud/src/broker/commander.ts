@@ -6,7 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { encodeMessage, type GwCommand, randomMessageId, type ValueMap } from '@tinyfleet/protocol/messages';
 import { topicFor } from '@tinyfleet/protocol/mqtt';
-import type { Commander, GatewayCommand } from '../api/index.js';
+import type { Commander, SessionCommand } from '../api/index.js';
+import { otaJobMessage } from '../ota/job.js';
 import type { Store } from '../store/index.js';
 import type { CloudMqtt } from './types.js';
 
@@ -17,7 +18,7 @@ const KIND = {
 } as const;
 
 /** Build the GW_COMMAND for an API command; `wireId` is the session's u32 id (PROTOCOL.md §4.4). */
-export function gatewayCommand(cmd: GatewayCommand, wireId: number, nowMs = Date.now()): GwCommand {
+export function gatewayCommand(cmd: SessionCommand, wireId: number, nowMs = Date.now()): GwCommand {
   const kind = KIND[cmd.op];
   // Session config keys are those of TRAIN_START / TRAIN_CONFIG (PROTOCOL.md §4.4.2); the gateway checks them.
   const args: ValueMap = { sid: wireId };
@@ -36,8 +37,12 @@ export function gatewayCommand(cmd: GatewayCommand, wireId: number, nowMs = Date
 export function brokerCommander(mqtt: CloudMqtt, store: Store): Commander {
   return {
     async send(gatewayId, cmd) {
-      const session = store.sessions.require(cmd.sessionId);
-      const bytes = encodeMessage(gatewayCommand(cmd, session.wireId));
+      // PROTOCOL.md §4.7.2 `ota.job`: the command id names the campaign (apps/cloud/src/ota/job.ts).
+      const msg =
+        cmd.op === 'ota.job'
+          ? otaJobMessage(cmd)
+          : gatewayCommand(cmd, store.sessions.require(cmd.sessionId).wireId);
+      const bytes = encodeMessage(msg);
       await mqtt.publish(topicFor('GW_COMMAND', { gatewayId }), bytes, { qos: 1, retain: false });
     },
     forgetGateway: (gatewayId) => mqtt.disconnectGateway(gatewayId),

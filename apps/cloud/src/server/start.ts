@@ -18,6 +18,7 @@ import {
   type Log,
   storeAuthenticator,
 } from '../broker/index.js';
+import { OtaService } from '../ota/index.js';
 import { LiveBus, newSecret, Store } from '../store/index.js';
 import { type CloudConfigInput, resolveConfig } from './config.js';
 
@@ -29,6 +30,7 @@ export interface RunningCloud {
   adminToken?: string;
   store: Store;
   bus: LiveBus;
+  ota: OtaService;
   stop(): Promise<void>;
 }
 
@@ -51,6 +53,7 @@ export async function startCloud(input: CloudConfigInput = {}, log: Log = () => 
   const shutdown = new AbortController();
   const ingestor = new Ingestor({ store, bus, decode: (b) => decodeMessage(b), log });
   let mqtt: CloudMqtt | undefined;
+  let ota: OtaService | undefined;
   try {
     mqtt =
       config.mqtt.mode === 'embedded'
@@ -72,11 +75,24 @@ export async function startCloud(input: CloudConfigInput = {}, log: Log = () => 
             log,
           });
     const broker = mqtt;
+    const commander = brokerCommander(broker, store);
+    // OTA: keys and artifacts in the data dir, the campaign engine's timer, block serving (apps/cloud/src/ota).
+    const otaService = new OtaService({
+      store,
+      bus,
+      dataDir: config.dataDir,
+      send: (gatewayId, job) => commander.send(gatewayId, job),
+      publish: (topic, payload, opts) => broker.publish(topic, payload, opts),
+      log,
+    });
+    ota = otaService;
+    otaService.start();
 
     const app = createApi({
       store,
       bus,
-      commander: brokerCommander(broker, store),
+      commander,
+      ota: otaService,
       mqtt: { url: config.publicMqttUrl ?? broker.mqttUrl, wsUrl: broker.wsUrl },
       shutdown: shutdown.signal,
       heartbeatMs: config.sseHeartbeatMs,
@@ -99,6 +115,7 @@ export async function startCloud(input: CloudConfigInput = {}, log: Log = () => 
           server.close(() => resolve());
           if ('closeAllConnections' in server) server.closeAllConnections();
         });
+        await otaService.stop();
         await broker.close();
         await ingestor.drain();
         store.close();
@@ -112,9 +129,11 @@ export async function startCloud(input: CloudConfigInput = {}, log: Log = () => 
       ...(adminToken !== undefined && { adminToken }),
       store,
       bus,
+      ota: otaService,
       stop,
     };
   } catch (e) {
+    await ota?.stop();
     await mqtt?.close().catch(() => {});
     store.close();
     throw e;

@@ -131,6 +131,98 @@ CREATE TABLE events (
 CREATE INDEX events_kind ON events(kind, id);
 `,
   },
+  {
+    id: 2,
+    name: 'ota: keys, models, campaigns, executions',
+    sql: `
+-- Ed25519 signing keys (PROTOCOL.md §5.9). The private seed of a key the cloud made lives in the data
+-- directory (keys/<id>.seed, mode 0600), never in the database; imported keys have no private part.
+CREATE TABLE signing_keys (
+  id TEXT PRIMARY KEY,                  -- key id: 16 lowercase hex digits (§5.9)
+  public_key BLOB NOT NULL,             -- raw 32-byte Ed25519 public key
+  status TEXT NOT NULL CHECK (status IN ('active', 'valid', 'retired')),
+  has_private INTEGER NOT NULL,
+  name TEXT NOT NULL DEFAULT '',
+  created_ms INTEGER NOT NULL,
+  retired_ms INTEGER
+) STRICT;
+CREATE UNIQUE INDEX signing_keys_one_active ON signing_keys(status) WHERE status = 'active';
+
+-- The model registry: one row per stored artifact file, content-addressed by its object id (§2.7).
+CREATE TABLE models (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  sha256 TEXT NOT NULL,                 -- artifact content digest, hex (§5.8)
+  object_id TEXT NOT NULL UNIQUE,       -- SHA-256 of the whole file, hex (§2.7)
+  size INTEGER NOT NULL,
+  key_id TEXT NOT NULL,
+  abi_version INTEGER NOT NULL,
+  arena_infer_bytes INTEGER NOT NULL,
+  arena_train_bytes INTEGER NOT NULL,
+  ram_bytes INTEGER NOT NULL,
+  training INTEGER NOT NULL,
+  op_kinds_json TEXT NOT NULL,          -- OP_KINDS values the artifact uses, ascending
+  cores_json TEXT NOT NULL DEFAULT '[]',-- cores the model is built for; empty: any
+  created_ms INTEGER NOT NULL
+) STRICT;
+CREATE INDEX models_name ON models(name, version);
+
+CREATE TABLE campaigns (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  model_id TEXT NOT NULL REFERENCES models(id) ON DELETE RESTRICT,
+  kind TEXT NOT NULL CHECK (kind IN ('rollout', 'rollback')),
+  rollback_of TEXT,
+  status TEXT NOT NULL CHECK (status IN ('running', 'paused', 'succeeded', 'aborted', 'canceled')),
+  target_json TEXT NOT NULL,
+  policy_json TEXT NOT NULL,
+  excluded_json TEXT NOT NULL,
+  phase INTEGER NOT NULL DEFAULT 0,
+  phase_count INTEGER NOT NULL,
+  phase_started_ms INTEGER NOT NULL,
+  phase_met_ms INTEGER,                 -- when the current phase met its success threshold (soak start)
+  egress_bytes INTEGER NOT NULL DEFAULT 0,
+  reason TEXT,
+  created_ms INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL,
+  finished_ms INTEGER
+) STRICT;
+CREATE INDEX campaigns_status ON campaigns(status, id);
+
+-- Per-device executions: the durable ledger of the OTA state machine (apps/cloud/src/ota/README.md).
+CREATE TABLE ota_executions (
+  campaign_id TEXT NOT NULL REFERENCES campaigns(id) ON DELETE CASCADE,
+  device_id TEXT NOT NULL,
+  gateway_id TEXT NOT NULL,
+  phase INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  state_since_ms INTEGER NOT NULL,
+  command_id TEXT,
+  status_seq TEXT,                      -- newest OTA_STATUS applied, by message id (§4.6.8)
+  error TEXT,
+  progress_json TEXT,
+  updated_ms INTEGER NOT NULL,
+  PRIMARY KEY (campaign_id, device_id)
+) STRICT;
+CREATE INDEX ota_executions_state ON ota_executions(campaign_id, state);
+CREATE INDEX ota_executions_device ON ota_executions(device_id, state);
+CREATE INDEX ota_executions_gateway ON ota_executions(gateway_id, state);
+
+-- Every transition asked of an execution, accepted or refused, with its cause.
+CREATE TABLE ota_transitions (
+  id INTEGER PRIMARY KEY,
+  campaign_id TEXT NOT NULL,
+  device_id TEXT NOT NULL,
+  from_state TEXT NOT NULL,
+  to_state TEXT NOT NULL,
+  accepted INTEGER NOT NULL,
+  cause TEXT NOT NULL,
+  ts_ms INTEGER NOT NULL
+) STRICT;
+CREATE INDEX ota_transitions_exec ON ota_transitions(campaign_id, device_id, id);
+`,
+  },
 ];
 
 /** Apply every migration not yet recorded; returns the ids applied now. */

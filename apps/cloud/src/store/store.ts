@@ -4,13 +4,17 @@
  */
 import { type Db, openDatabase } from './db.js';
 import { migrate } from './migrations.js';
+import { CampaignRepo } from './repo/campaigns.js';
 import { DeviceRepo } from './repo/devices.js';
 import { EventRepo } from './repo/events.js';
+import { ExecutionRepo } from './repo/executions.js';
 import { FleetRepo } from './repo/fleets.js';
 import { GatewayRepo } from './repo/gateways.js';
 import { GradientRepo } from './repo/gradients.js';
+import { KeyRepo } from './repo/keys.js';
 import { LedgerRepo } from './repo/ledger.js';
 import { MetricRepo } from './repo/metrics.js';
+import { ModelRepo } from './repo/models.js';
 import { SessionRepo } from './repo/sessions.js';
 import { TokenRepo } from './repo/tokens.js';
 
@@ -24,6 +28,10 @@ export class Store {
   readonly gradients: GradientRepo;
   readonly ledger: LedgerRepo;
   readonly events: EventRepo;
+  readonly keys: KeyRepo;
+  readonly models: ModelRepo;
+  readonly campaigns: CampaignRepo;
+  readonly executions: ExecutionRepo;
   readonly #db: Db;
 
   private constructor(db: Db) {
@@ -37,6 +45,10 @@ export class Store {
     this.gradients = new GradientRepo(db);
     this.ledger = new LedgerRepo(db);
     this.events = new EventRepo(db);
+    this.keys = new KeyRepo(db);
+    this.models = new ModelRepo(db);
+    this.campaigns = new CampaignRepo(db);
+    this.executions = new ExecutionRepo(db);
   }
 
   /** Open (creating if needed) and migrate. `':memory:'` gives a throwaway in-memory store. */

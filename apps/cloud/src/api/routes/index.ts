@@ -1,9 +1,12 @@
 /** The route table: every route of the API, in documentation order. */
 import type { Route } from '../route.js';
+import { campaignRoutes } from './campaigns.js';
 import { deviceRoutes } from './devices.js';
 import { fleetRoutes } from './fleets.js';
 import { gatewayRoutes } from './gateways.js';
 import { gradientRoutes } from './gradients.js';
+import { keyRoutes } from './keys.js';
+import { modelRoutes } from './models.js';
 import { sessionRoutes } from './sessions.js';
 import { streamRoutes } from './stream.js';
 import { tokenRoutes } from './tokens.js';
@@ -14,6 +17,9 @@ export const ROUTES: readonly Route[] = [
   ...deviceRoutes,
   ...sessionRoutes,
   ...gradientRoutes,
+  ...keyRoutes,
+  ...modelRoutes,
+  ...campaignRoutes,
   ...tokenRoutes,
   ...streamRoutes,
 ];

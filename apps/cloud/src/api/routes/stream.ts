@@ -1,5 +1,6 @@
 /**
- * `/v1/stream`: server-sent events of what ingestion commits: `presence`, `metrics`, `gradient`. A comment
+ * `/v1/stream`: server-sent events of what ingestion commits: `presence`, `metrics`, `gradient`, and OTA
+ * progress `ota` (campaign and execution changes, apps/cloud/src/ota). A comment
  * line every heartbeat period keeps proxies from closing an idle stream. A client that falls too far
  * behind is sent `event: overflow` and disconnected (it reconnects and re-reads the gaps from the lists).
  */
@@ -9,7 +10,7 @@ import { type Route, route } from '../route.js';
 import { object, optional, string } from '../validate/index.js';
 import { id } from './common.js';
 
-const TYPES = ['presence', 'metrics', 'gradient'] as const;
+const TYPES = ['presence', 'metrics', 'gradient', 'ota'] as const;
 const MAX_QUEUE = 1000;
 const DEFAULT_HEARTBEAT_MS = 15_000;
 
@@ -21,7 +22,7 @@ interface Filter {
 }
 
 function matches(e: LiveEvent, f: Filter): boolean {
-  if (!f.types.has(e.type)) return false;
+  if (!f.types.has(e.type) || e.type === 'block-request') return false;
   const rec = e.type === 'metrics' ? e.point : e.type === 'gradient' ? e.update : e;
   if (f.gatewayId !== undefined && rec.gatewayId !== f.gatewayId) return false;
   if (f.deviceId !== undefined && rec.deviceId !== f.deviceId) return false;
@@ -36,13 +37,13 @@ function payload(e: LiveEvent): unknown {
   return rest;
 }
 
-const typeList = string({ pattern: /^(presence|metrics|gradient)(,(presence|metrics|gradient))*$/ });
+const typeList = string({ pattern: /^(presence|metrics|gradient|ota)(,(presence|metrics|gradient|ota))*$/ });
 
 export const streamRoutes: Route[] = [
   route({
     method: 'get',
     path: '/v1/stream',
-    summary: 'Live events (SSE): presence, metrics, gradient; filter by session, device, gateway, types',
+    summary: 'Live events (SSE): presence, metrics, gradient, ota; filter by session, device, gateway, types',
     tag: 'stream',
     access: 'read',
     queryToken: true,

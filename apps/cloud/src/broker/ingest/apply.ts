@@ -3,6 +3,8 @@
  * transaction that also records the message in the ledger). Returns the live events to emit once the
  * transaction has committed.
  */
+
+import { applyOtaCommandResult, applyOtaStatus, blockRequestEvent } from '../../ota/index.js';
 import type {
   EventLevel,
   JsonObject,
@@ -207,6 +209,7 @@ export function applyMessage(
       return [{ type: 'gradient', update: { id, ...update } }];
     }
     case 'GW_COMMAND_RESULT': {
+      const ota = applyOtaCommandResult(store, o, m, nowMs); // `ota.job` results (PROTOCOL.md §4.7.2)
       const match = SESSION_CID.exec(m.commandId);
       const session = match?.[2] === undefined ? undefined : store.sessions.get(match[2]);
       if (session && match) {
@@ -225,10 +228,15 @@ export function applyMessage(
         kind: 'command.result',
         message: `${m.commandId}: ${m.ok ? 'ok' : `failed (${m.error ?? 0})`}${m.text ? ` ${m.text}` : ''}`,
       });
-      return [];
+      return ota.events;
     }
+    case 'OTA_STATUS': // PROTOCOL.md §4.6.8 -> the device's OTA execution (apps/cloud/src/ota/ingest.ts)
+      store.devices.touch(dev, nowMs);
+      return applyOtaStatus(store, o, m, nowMs);
+    case 'BLOCK_REQUEST': // PROTOCOL.md §2.7 step 4: answered after the commit by the OTA block server
+      return [blockRequestEvent(o, m)];
     default:
-      // INFER_RESULT, OTA_STATUS, BLOCK_REQUEST: recorded; their features land with inference and OTA.
+      // INFER_RESULT: recorded; its feature lands with inference.
       store.events.add({ ...base, level: 'debug', kind: `message.${m.type.toLowerCase()}`, message: m.type });
       return [];
   }
