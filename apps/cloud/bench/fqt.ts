@@ -1,0 +1,46 @@
+/**
+ * bench:fqt — the FQT domain-shift experiment (issue 4) on MNIST: ref-cnn trained in float (1 epoch),
+ * PTQ, inverted digits; last two layers fine-tuned in float and with FQT at 100/50/10% and dynamic
+ * update rates, streaming batch 1. `--json`: one JSON line. `--samples N`, `--test N`, `--shift
+ * invert|rotate`, `--lr LR`, `--float-lr LR`, `--data DIR`.
+ */
+import { parseArgs } from 'node:util';
+import { loadDataset } from '../src/ml/data/index.js';
+import { defaultDatasetsDir } from '../src/ml/data/paths.js';
+import { runExperiment } from '../src/ml/fqt/experiment.js';
+
+const { values } = parseArgs({
+  options: {
+    json: { type: 'boolean', default: false },
+    samples: { type: 'string', default: '2000' },
+    test: { type: 'string', default: '2000' },
+    shift: { type: 'string', default: 'invert' },
+    lr: { type: 'string', default: '0.001' },
+    'float-lr': { type: 'string', default: '0.01' },
+    data: { type: 'string' },
+  },
+});
+const shift = values.shift;
+if (shift !== 'invert' && shift !== 'rotate') throw new RangeError(`--shift invert|rotate, got ${shift}`);
+const data = await loadDataset('mnist', { dir: values.data ?? defaultDatasetsDir() });
+const result = runExperiment({
+  data,
+  shift,
+  lastLayers: 2,
+  rates: [1, 0.5, 0.1],
+  dynamic: [0.1, 1],
+  samples: Number(values.samples),
+  testSamples: Number(values.test),
+  lr: Number(values.lr),
+  floatLr: Number(values['float-lr']),
+  seed: 1,
+  log: (line) => process.stderr.write(`${line}\n`),
+});
+if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+else {
+  for (const r of result.rows)
+    process.stdout.write(
+      `${r.setting.padEnd(12)} ${(r.accuracy_before * 100).toFixed(1)}% -> ${(r.accuracy_after * 100).toFixed(1)}%  MACs ${r.backward_macs}  RAM(est) ${r.train_ram_estimate_bytes} B  ${r.seconds.toFixed(1)} s\n`,
+    );
+  process.stdout.write(`${JSON.stringify(result.goals, null, 1)}\n`);
+}

@@ -1,0 +1,22 @@
+/**
+ * Fully quantized training (PROTOCOL.md §6.6): the executable reference of the device's on-site
+ * training (uint8 weights, activations and errors; dynamic partial updates, §4.4.1), its float
+ * baseline and the domain-shift experiment.
+ */
+export * from './backward.js';
+export { FqtError, type FqtErrorCode } from './errors.js';
+export {
+  type ExperimentOptions,
+  type ExperimentResult,
+  type ExperimentRow,
+  runExperiment,
+} from './experiment.js';
+export { floatFineTune } from './float-baseline.js';
+export { outputError } from './loss.js';
+export { fullBackwardMacs, type RamEstimate, trainRamEstimate } from './memory.js';
+export { gradQParams, gradUpdateMessages } from './message.js';
+export { type TrainedChain, trainedChain } from './model.js';
+export { emaRange, qparamsF32, topK } from './numerics.js';
+export { type Shift, shiftSplit } from './shift.js';
+export { type FqtConfig, FqtTrainer, type Sample, type StepResult } from './trainer.js';
+export { standardize, updateLayer } from './update.js';
