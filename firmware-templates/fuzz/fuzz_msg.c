@@ -24,6 +24,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     case TF_MSG_HELLO_ACK: rc = tf_msg_encode_hello_ack(&m.env, &m.u.hello_ack, buf, sizeof buf, &len); break;
     case TF_MSG_HEARTBEAT: rc = tf_msg_encode_heartbeat(&m.env, &m.u.heartbeat, buf, sizeof buf, &len); break;
     case TF_MSG_LOG: rc = tf_msg_encode_log(&m.env, &m.u.log, buf, sizeof buf, &len); break;
+    case TF_MSG_INFER_RESULT: rc = tf_msg_encode_infer_result(&m.env, &m.u.infer_result, buf, sizeof buf, &len); break;
+    case TF_MSG_INFER_REQUEST: rc = TF_STATUS_BAD_STATE; break; /* gateway -> device only: no device encoder */
     default: rc = tf_msg_encode_error(&m.env, &m.u.error, buf, sizeof buf, &len); break;
     }
     if (rc == TF_OK) {

@@ -243,6 +243,36 @@ static void dump_msg(const tf_msg_t *m) {
         printf(",\"up\":%llu", (unsigned long long)m->u.log.up);
       }
       break;
+    case TF_MSG_INFER_REQUEST: {
+      const tf_msg_infer_request_t *q = &m->u.infer_request;
+      float xs;
+      memcpy(&xs, &q->xs_bits, sizeof xs);
+      printf(",\"shape\":[");
+      for (i = 0; i < q->rank; i++) {
+        printf("%s%lu", i > 0 ? "," : "", (unsigned long)q->shape[i]);
+      }
+      printf("]");
+      field_str("x", &q->x, 0);
+      printf(",\"xs\":%.17g,\"xz\":%lu", (double)xs, (unsigned long)q->xz);
+      if (q->has_full) {
+        printf(",\"full\":%s", q->full ? "true" : "false");
+      }
+      break;
+    }
+    case TF_MSG_INFER_RESULT: {
+      const tf_msg_infer_result_t *r = &m->u.infer_result;
+      printf(",\"cls\":%lu,\"cyc\":%llu", (unsigned long)r->cls, (unsigned long long)r->cyc);
+      if (r->has_us) {
+        printf(",\"us\":%lu", (unsigned long)r->us);
+      }
+      if (r->y.data != NULL) {
+        float ys;
+        memcpy(&ys, &r->ys_bits, sizeof ys);
+        field_str("y", &r->y, 0);
+        printf(",\"ys\":%.17g,\"yz\":%lu", (double)ys, (unsigned long)r->yz);
+      }
+      break;
+    }
     case TF_MSG_ERROR:
       printf(",\"code\":%u", m->u.error.code);
       field_str("msg", &m->u.error.msg, 1);

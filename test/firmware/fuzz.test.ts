@@ -17,9 +17,11 @@ const TARGETS = [
 ] as const;
 
 const OUT = join(FIRMWARE_DIR, 'build', 'vitest-fuzz');
-const CORE = readdirSync(join(FIRMWARE_DIR, 'src', 'core'))
-  .filter((f) => f.endsWith('.c'))
-  .map((f) => join(FIRMWARE_DIR, 'src', 'core', f));
+const CORE = ['core', 'nn'].flatMap((d) =>
+  readdirSync(join(FIRMWARE_DIR, 'src', d))
+    .filter((f) => f.endsWith('.c'))
+    .map((f) => join(FIRMWARE_DIR, 'src', d, f)),
+);
 const FLAGS = [
   '-std=c99',
   '-Wall',

@@ -4,18 +4,34 @@
  * One contract, run against two devices: the virtual MCU (`tinyfleet-vmcu`, host port) and the
  * Cortex-M4 image in QEMU (mps2-an386, `-serial pty`). Each run: link HELLO, the device's HELLO
  * message and its fields, HELLO_ACK then HEARTBEAT, a malformed message answered by ERROR, garbage
- * bytes on the line after which the same session still works. Every wait is bounded; processes are
- * always killed. Skips, naming the Debian package, when a tool is missing.
+ * bytes on the line after which the same session still works; then INFER_REQUEST (§4.5) on a model
+ * installed at boot (vmcu `--model`, the QEMU image with the artifact embedded): every output byte
+ * must equal the TypeScript integer Interpreter (first mismatching index printed), and a wrong input
+ * shape is answered with ERROR INCOMPATIBLE. Every wait is bounded; processes are always killed. Skips, naming the Debian package, when a tool is missing.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, constants, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, constants, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ReadStream } from 'node:tty';
+import { Interpreter, type QGraph, writeQuantizedArtifact } from '@tinyfleet/cloud/quant';
 import { LinkEndpoint, type LinkEvent } from '@tinyfleet/protocol/link';
 import { decodeMessage, encodeMessage, type Message, randomMessageId } from '@tinyfleet/protocol/messages';
 import { afterEach, describe, expect, it } from 'vitest';
+import { firmwareModels, firstMismatch, randomInputs } from './nn-models.js';
 import { cmakeBuild, FIRMWARE_DIR, missingTool, run } from './toolchain.js';
+
+/** The model both devices get: every conv-path op with int8 per-channel weights, and softmax. */
+const MODEL = firmwareModels().find((m) => m.label === 'all-ops (int8 per-channel)')!;
+const MODEL_VERSION = 7;
+const ARTIFACT = writeQuantizedArtifact(MODEL.q, { modelVersion: MODEL_VERSION });
+
+function writeModel(dir: string): string {
+  const file = join(dir, 'model.tfm');
+  writeFileSync(file, ARTIFACT);
+  return file;
+}
 
 const WAIT_MS = 10_000;
 
@@ -142,7 +158,7 @@ function envelopeOnly(t: number, id: Uint8Array): Uint8Array {
 }
 
 /** The contract every device (host vmcu, QEMU) must meet. */
-async function helloContract(dev: Device, expectCaps: Record<string, unknown>): Promise<void> {
+async function helloContract(dev: Device, expectCaps: Record<string, unknown>, q: QGraph): Promise<void> {
   const gw = new Gateway(dev.path);
   cleanups.push(() => gw.close());
   const seen = () => `${gw.summary()}\ndevice log:\n${dev.log()}`;
@@ -155,7 +171,12 @@ async function helloContract(dev: Device, expectCaps: Record<string, unknown>): 
   const params = gw.ep.params;
   for (const [k, v] of Object.entries(expectCaps)) expect(hello[k], `HELLO.${k}`).toEqual(v);
   expect(hello.abiVersion).toBe(1);
-  expect(hello.opKinds).toEqual([]);
+  expect((hello.opKinds as unknown[]).length, 'every op kind of §5.4').toBe(13);
+  // msha = SHA-256 of the slot's bytes (tf_slots), i.e. of the whole unsigned artifact file
+  expect(Buffer.from(hello.modelSha256 as Uint8Array)).toEqual(
+    createHash('sha256').update(ARTIFACT).digest(),
+  );
+  expect(hello.modelVersion).toBe(MODEL_VERSION);
   expect(hello.training).toBe(false);
   expect(hello.maxMessageBytes).toBe(params?.maxMessageBytes);
   const id = hello.id as Uint8Array;
@@ -206,6 +227,60 @@ async function helloContract(dev: Device, expectCaps: Record<string, unknown>): 
     seen(),
   ).toBe(false);
   expect(gw.undecodable, seen()).toEqual([]);
+
+  // §4.5: INFER_REQUEST -> INFER_RESULT, bit-exact with the TS integer interpreter
+  const interp = new Interpreter(q);
+  const inV = q.values.get(q.input)!;
+  const shape = [1, ...inV.shape];
+  for (const [i, x] of randomInputs(MODEL.inputSize, 3, 900).entries()) {
+    const rid = randomMessageId();
+    gw.ep.send(
+      encodeMessage({
+        type: 'INFER_REQUEST',
+        id: rid,
+        shape,
+        x,
+        inputScale: inV.q.scale,
+        inputZeroPoint: inV.q.zeroPoint,
+      } as Message),
+    );
+    const res = await waitFor(
+      () =>
+        gw.messages.find((m) => m.type === 'INFER_RESULT' && sameBytes((m as { re?: Uint8Array }).re, rid)),
+      WAIT_MS,
+      `INFER_RESULT ${i}`,
+      seen,
+    );
+    const r = res as Message & { y: Uint8Array; classIndex: number; outputZeroPoint: number };
+    const want = interp.run(x);
+    const at = firstMismatch(r.y, want);
+    expect(at, `input ${i}: first mismatching index ${at}: device ${r.y[at]} vs TS ${want[at]}`).toBe(-1);
+    expect(r.classIndex).toBe(want.indexOf(Math.max(...want)));
+    expect(r.outputZeroPoint).toBe(q.values.get(q.output)!.q.zeroPoint);
+  }
+  // a wrong shape: ERROR INCOMPATIBLE with re
+  const bad = randomMessageId();
+  gw.ep.send(
+    encodeMessage({
+      type: 'INFER_REQUEST',
+      id: bad,
+      shape: [1, MODEL.inputSize],
+      x: new Uint8Array(MODEL.inputSize),
+      inputScale: inV.q.scale,
+      inputZeroPoint: inV.q.zeroPoint,
+    } as Message),
+  );
+  const err4 = await waitFor(
+    () => gw.messages.find((m) => m.type === 'ERROR' && sameBytes((m as { re?: Uint8Array }).re, bad)),
+    WAIT_MS,
+    'an ERROR for a wrong input shape',
+    seen,
+  );
+  expect((err4 as Message & { code: number }).code).toBe(15);
+}
+
+function sameBytes(a: Uint8Array | undefined, b: Uint8Array): boolean {
+  return a !== undefined && a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
 const missingHost = missingTool([
@@ -243,6 +318,8 @@ if (missingHost) {
           '128K',
           '--flash',
           '512K',
+          '--model',
+          writeModel(tmp),
         ],
         { stdio: ['ignore', 'pipe', 'pipe'] },
       );
@@ -272,6 +349,7 @@ if (missingHost) {
           slotBytes: 64 * 1024,
           firmwareVersion: '0.1.0',
         },
+        MODEL.q,
       );
       expect(err).toMatch(/^ready: device agent \(link RAM \d+ B/m);
     }, 60_000);
@@ -290,12 +368,15 @@ if (missingQemu) {
 } else {
   describe('firmware link interop: TypeScript LinkEndpoint <-> C (QEMU mps2-an386, -serial pty)', () => {
     it('completes HELLO and the same session contract on the Cortex-M4 image', async () => {
+      const tmp = mkdtempSync(join(tmpdir(), 'tf-mps2-'));
+      cleanups.push(() => rmSync(tmp, { recursive: true, force: true }));
       const dir = cmakeBuild(
         'vitest-interop-mps2',
         [
           '-DTF_PORT=mps2-an386',
           `-DCMAKE_TOOLCHAIN_FILE=${join(FIRMWARE_DIR, 'cmake', 'arm-none-eabi.cmake')}`,
           '-DCMAKE_BUILD_TYPE=MinSizeRel',
+          `-DTF_MODEL_TFM=${writeModel(tmp)}`,
         ],
         ['all'],
       );
@@ -328,6 +409,7 @@ if (missingQemu) {
           clockHz: 25_000_000,
           baud: 115_200,
         },
+        MODEL.q,
       );
     }, 90_000);
   });

@@ -11,7 +11,7 @@ import { cmakeBuild, missingTool, REPO_ROOT, run } from './toolchain.js';
 
 const VECTORS = join(REPO_ROOT, 'protocol', 'vectors');
 /** Message types whose bodies the C codec decodes (tf_msg.h). */
-const C_BODY_TYPES = new Set([1, 2, 3, 4, 5]);
+const C_BODY_TYPES = new Set([1, 2, 3, 4, 5, 0x30, 0x31]); // + INFER_REQUEST, INFER_RESULT (§4.5)
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Obj = { [k: string]: Json };

@@ -4,13 +4,20 @@
  *        device session of PROTOCOL.md §4.2.
  *
  * After every link HELLO (§3.6) the agent sends the §4.2.1 HELLO message (capabilities from the
- * HAL caps and this config, runtime ABI, op kinds the runtime implements (none yet: an empty
- * array), slot size, the model in the active slot) and repeats it (new id) every 5 s until a
+ * HAL caps and this config, runtime ABI, op kinds the interpreter implements (tf_interp.h: all
+ * of §5.4), slot size, the model in the active slot: sha256, version, slot) and repeats it (new id) every 5 s until a
  * HELLO_ACK arrives (60 s after an ERROR answer). After HELLO_ACK it sends HEARTBEAT at once and
  * then every `hb` ms. A message that fails decoding, or a valid request this runtime does not
  * implement yet, is answered with an ERROR message (§4.2.5; re = its id when it could be read);
  * reports and ERROR messages are never answered (§4.1.7). Nothing is sent before HELLO_ACK but
  * HELLO (§4.2 item 1).
+ *
+ * Model and inference (§4.5): the port passes the active slot as a memory-mapped view (cfg.model,
+ * as a Cortex-M maps its flash; the host port maps its flash file) plus an arena and a RAM buffer
+ * (tf_interp.h). tf_agent_init validates it (tf_artifact_open, §5.10) and prepares the interpreter;
+ * the result is tf_agent_t.model_status. INFER_REQUEST is answered with INFER_RESULT, or ERROR:
+ * BAD_STATE without a usable model, INCOMPATIBLE when shape, xs or xz differ from the model input,
+ * the codec's OUT_OF_RANGE for a malformed shape. Weights stay in place in the slot.
  *
  * Message ids (§4.1.5): boot counter (u32 LE) || message counter (u32 LE); the port persists the
  * boot counter and passes it in the config.
@@ -21,15 +28,20 @@
 #ifndef TF_AGENT_H
 #define TF_AGENT_H
 
+#include "tinyfleet/tf_artifact.h"
 #include "tinyfleet/tf_hal.h"
+#include "tinyfleet/tf_interp.h"
 #include "tinyfleet/tf_link.h"
 #include "tinyfleet/tf_msg.h"
 
 #include <stdbool.h>
 #include <stdint.h>
 
-/** Largest message the agent builds (HELLO's largest encoding is 548 bytes, §4.2.1). */
-#define TF_AGENT_MSG_BYTES 640u
+/** Largest message the agent builds (HELLO's largest encoding is 548 bytes, §4.2.1; an
+ *  INFER_RESULT needs about 60 bytes plus the output tensor). */
+#ifndef TF_AGENT_MSG_BYTES
+#define TF_AGENT_MSG_BYTES 1024u
+#endif
 /** HELLO repeat without an answer, and after an ERROR answer (§4.2 items 1, 2). */
 #define TF_AGENT_HELLO_RETRY_MS 5000u
 #define TF_AGENT_HELLO_RETRY_AFTER_ERROR_MS 60000u
@@ -48,6 +60,12 @@ typedef struct tf_agent_config {
   uint32_t model_version;
   uint8_t active_slot;
   uint32_t seed; /**< epoch seed for the link (§3.6.3) */
+  const uint8_t *model; /**< the active slot, memory-mapped, 4-aligned; NULL: no model */
+  uint32_t model_len;
+  uint8_t *arena; /**< inference arena (>= the artifact's arena_infer_bytes), 4-aligned */
+  size_t arena_len;
+  uint8_t *ram; /**< interpreter RAM (>= tf_interp_ram_size), 8-aligned */
+  size_t ram_len;
 } tf_agent_config_t;
 
 typedef enum tf_agent_state {
@@ -68,6 +86,9 @@ typedef struct tf_agent {
   uint32_t hb_ms;
   uint32_t hb_at;
   uint32_t rx, tx, nerr;
+  tf_status_t model_status; /**< TF_OK: the model is prepared; else why not (BAD_STATE: none) */
+  tf_artifact_t art;
+  tf_interp_t interp;
   uint8_t tx_frame[TF_LINK_TX_FRAME_BYTES];
   uint8_t msg[TF_AGENT_MSG_BYTES];
 } tf_agent_t;

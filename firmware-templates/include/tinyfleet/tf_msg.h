@@ -1,7 +1,8 @@
 /**
  * @file tf_msg.h
  * @brief CBOR message codec of PROTOCOL.md §4 for the messages the device sends and receives:
- *        HELLO, HELLO_ACK, HEARTBEAT, LOG, ERROR (the others: envelope only, for now).
+ *        HELLO, HELLO_ACK, HEARTBEAT, LOG, ERROR, INFER_REQUEST, INFER_RESULT (the others:
+ *        envelope only, for now).
  *
  * Decoding (tf_msg_decode) follows the order of §4.1.7 and reports the first failure:
  *   1. size > max_bytes                                    TF_STATUS_TOO_LARGE
@@ -99,6 +100,28 @@ typedef struct tf_msg_error {
   tf_msg_str_t msg; /**< data NULL: absent */
 } tf_msg_error_t;
 
+/** INFER_REQUEST, §4.5.1. Scales are carried as float32 bits (compared bit for bit, §6.2.1). */
+typedef struct tf_msg_infer_request {
+  uint32_t shape[4];
+  uint8_t rank;      /**< 1..4 */
+  tf_msg_str_t x;    /**< product of shape bytes, shape[0] = 1 */
+  uint32_t xs_bits;  /**< float32 bits of xs, > 0 */
+  uint32_t xz;       /**< 0..255 */
+  bool full;         /**< default true */
+  bool has_full;
+} tf_msg_infer_request_t;
+
+/** INFER_RESULT, §4.5.2. */
+typedef struct tf_msg_infer_result {
+  uint32_t cls;
+  uint64_t cyc;
+  bool has_us;
+  uint32_t us;
+  tf_msg_str_t y;   /**< data NULL: absent (then ys, yz absent too) */
+  uint32_t ys_bits;
+  uint32_t yz;
+} tf_msg_infer_result_t;
+
 typedef struct tf_msg {
   tf_msg_envelope_t env;
   bool body_decoded; /**< false: a known type whose body is not decoded by this codec */
@@ -108,6 +131,8 @@ typedef struct tf_msg {
     tf_msg_heartbeat_t heartbeat;
     tf_msg_log_t log;
     tf_msg_error_t error;
+    tf_msg_infer_request_t infer_request;
+    tf_msg_infer_result_t infer_result;
   } u;
 } tf_msg_t;
 
@@ -137,5 +162,8 @@ tf_status_t tf_msg_encode_log(const tf_msg_envelope_t *env, const tf_msg_log_t *
                               size_t *out_len);
 tf_status_t tf_msg_encode_error(const tf_msg_envelope_t *env, const tf_msg_error_t *b, uint8_t *buf, size_t cap,
                                 size_t *out_len);
+
+tf_status_t tf_msg_encode_infer_result(const tf_msg_envelope_t *env, const tf_msg_infer_result_t *b, uint8_t *buf,
+                                       size_t cap, size_t *out_len);
 
 #endif /* TF_MSG_H */

@@ -53,6 +53,15 @@ size_t tf_str_append_u32(char *buf, size_t cap, uint32_t value);
 tf_status_t tf_runtime_start(const tf_hal_t *hal, tf_slots_t *slots, const tf_slots_config_t *cfg,
                              tf_slots_boot_result_t *boot);
 
+/**
+ * Installs @p len bytes of artifact at @p data as the model (first boot of a vmcu started with
+ * --model, or a firmware image with an embedded initial model): validates it (tf_artifact_open),
+ * writes the inactive slot, then test-boots and confirms it; @p boot is the new boot decision.
+ * @return TF_OK, the artifact's §5.10 status, or the tf_slots_* error.
+ */
+tf_status_t tf_runtime_install_model(tf_slots_t *slots, const uint8_t *data, uint32_t len,
+                                     tf_slots_boot_result_t *boot);
+
 /** Appends NUL-terminated @p s to @p buf; @return new length, or 0 if it does not fit. */
 size_t tf_str_append(char *buf, size_t cap, const char *s);
 

@@ -3,7 +3,10 @@
  * pseudo-terminal (default; its path is the first line on stdout), an existing tty, or stdio.
  *
  * Boots (banner, self test, A/B slot decision on the flash file), then runs the device agent
- * (tf_agent.h): the link layer of PROTOCOL.md §3 on the UART, HELLO / HEARTBEAT / ERROR of §4.2.
+ * (tf_agent.h): the link layer of PROTOCOL.md §3 on the UART, HELLO / HEARTBEAT / ERROR of §4.2,
+ * INFER_REQUEST of §4.5 on the active model. `--model FILE.tfm` installs an artifact into the
+ * slots when they hold no model (first boot). The active slot is read into a 16-aligned RAM
+ * mirror at boot, standing in for memory-mapped flash (weights are used in place from it).
  * Logs go to stderr, never to the link. The boot counter (§4.1.5) persists in <flash-file>.boot.
  */
 #define _XOPEN_SOURCE 700
@@ -24,12 +27,53 @@
 
 #define DEFAULT_PAGE 4096u
 #define DEFAULT_ALIGN 8u
+#define MAX_SLOT (4u * 1024u * 1024u)
+#define ARENA_BYTES (512u * 1024u)
+#define INTERP_RAM_BYTES (128u * 1024u)
+
+/* 16-aligned like a model slot (PROTOCOL.md §5.1): the mapped active slot, the arena, the RAM */
+static union {
+  uint8_t b[MAX_SLOT];
+  uint64_t align;
+} g_slot_map, g_file;
+static union {
+  uint8_t b[ARENA_BYTES];
+  uint64_t align;
+} g_arena;
+static union {
+  uint8_t b[INTERP_RAM_BYTES];
+  uint64_t align;
+} g_ram;
+
+/* --model: the artifact goes into the slots through the update path (tf_runtime_install_model). */
+static void install_model(const tf_hal_t *hal, tf_slots_t *slots, const char *path, tf_slots_boot_result_t *boot) {
+  FILE *f = fopen(path, "rb");
+  size_t n = 0;
+  tf_status_t rc;
+  char line[160] = "model: ";
+
+  if (f != NULL) {
+    n = fread(g_file.b, 1, sizeof g_file.b, f);
+    fclose(f);
+  }
+  if (f == NULL || n == 0) {
+    (void)tf_str_append(line, sizeof line, "cannot read ");
+    (void)tf_str_append(line, sizeof line, path);
+    hal->log(hal->ctx, line);
+    return;
+  }
+  rc = tf_runtime_install_model(slots, g_file.b, (uint32_t)n, boot);
+  (void)tf_str_append(line, sizeof line, rc == TF_OK ? "installed " : "install failed: ");
+  (void)tf_str_append(line, sizeof line, rc == TF_OK ? path : tf_status_name(rc));
+  hal->log(hal->ctx, line);
+}
 
 typedef struct options {
   enum { UART_PTY, UART_TTY, UART_STDIO, UART_FD } uart;
   const char *tty;
   int uart_fd;
   const char *flash_file;
+  const char *model_file;
   uint32_t slot_size;
   uint32_t exit_after_ms;
   int quiet;
@@ -52,7 +96,8 @@ static void usage(FILE *to) {
         "  --stdio              use stdin/stdout as the UART (logs stay on stderr)\n"
         "  --uart-fd N          use an inherited descriptor (set by the runtime on reset)\n"
         "  --flash-file PATH    model flash file, created erased (default tinyfleet-flash.bin)\n"
-        "  --slot-size BYTES    size of each of the two model slots (default 512K)\n"
+        "  --slot-size BYTES    size of each of the two model slots (default 512K, at most 4M)\n"
+        "  --model FILE.tfm     install this artifact when the slots hold no model (first boot)\n"
         "capabilities reported in HELLO:\n"
         "  --core NAME          CPU core (default cortex-m4)\n"
         "  --board NAME         board name (default host)\n"
@@ -180,6 +225,8 @@ static int parse_args(int argc, char **argv, options_t *o) {
     } else if (strcmp(a, "--uart-fd") == 0 && parse_u32(val, &v) == 0 && v < 65536u) {
       o->uart = UART_FD;
       o->uart_fd = (int)v;
+    } else if (strcmp(a, "--model") == 0) {
+      o->model_file = val;
     } else if (strcmp(a, "--flash-file") == 0) {
       o->flash_file = val;
     } else if (strcmp(a, "--slot-size") == 0 && parse_u32(val, &o->slot_size) == 0) {
@@ -200,7 +247,7 @@ static int parse_args(int argc, char **argv, options_t *o) {
     }
     i += takes;
   }
-  if (o->slot_size == 0 || o->slot_size % DEFAULT_PAGE != 0 || o->slot_size > 0x7FFFF000u - DEFAULT_PAGE) {
+  if (o->slot_size == 0 || o->slot_size % DEFAULT_PAGE != 0 || o->slot_size > MAX_SLOT) {
     fprintf(stderr, "tinyfleet-vmcu: --slot-size must be a non-zero multiple of %u\n", DEFAULT_PAGE);
     return -1;
   }
@@ -269,6 +316,9 @@ int main(int argc, char **argv) {
   if (tf_runtime_start(&hal, &slots, &cfg, &boot) != TF_OK) {
     goto out;
   }
+  if (boot.slot == TF_SLOT_NONE && o.model_file != NULL) {
+    install_model(&hal, &slots, o.model_file, &boot);
+  }
   memset(&acfg, 0, sizeof acfg);
   acfg.hal = &hal;
   acfg.device_id = o.device_id;
@@ -283,12 +333,35 @@ int main(int argc, char **argv) {
     acfg.has_model = true;
     acfg.active_slot = boot.slot;
     memcpy(acfg.model_sha256, st->slot[boot.slot].sha256, sizeof acfg.model_sha256);
+    if (boot.length <= sizeof g_slot_map.b &&
+        hal.flash.read(hal.flash.ctx, boot.addr, g_slot_map.b, boot.length) == TF_OK) {
+      acfg.model = g_slot_map.b; /* the "memory-mapped" active slot */
+      acfg.model_len = boot.length;
+    }
     /* PROTOCOL.md §5.2: model_version at header offset 16 */
     if (hal.flash.read(hal.flash.ctx, boot.addr + 16u, mv, sizeof mv) == TF_OK) {
       acfg.model_version = (uint32_t)mv[0] | ((uint32_t)mv[1] << 8) | ((uint32_t)mv[2] << 16) | ((uint32_t)mv[3] << 24);
     }
   }
+  acfg.arena = g_arena.b;
+  acfg.arena_len = sizeof g_arena.b;
+  acfg.ram = g_ram.b;
+  acfg.ram_len = sizeof g_ram.b;
   tf_agent_init(&agent, &acfg);
+  if (acfg.model != NULL) {
+    char line[160] = "model: ";
+    if (agent.model_status == TF_OK) {
+      (void)tf_str_append(line, sizeof line, "ready, arena ");
+      (void)tf_str_append_u32(line, sizeof line, agent.interp.arena_required);
+      (void)tf_str_append(line, sizeof line, " B measured, ");
+      (void)tf_str_append_u32(line, sizeof line, agent.art.arena_infer_bytes);
+      (void)tf_str_append(line, sizeof line, " B planned");
+    } else {
+      (void)tf_str_append(line, sizeof line, "not usable: ");
+      (void)tf_str_append(line, sizeof line, tf_status_name(agent.model_status));
+    }
+    hal.log(hal.ctx, line);
+  }
   {
     char line[160] = "ready: device agent (link RAM ";
     (void)tf_str_append_u32(line, sizeof line, (uint32_t)tf_link_ram_bytes());

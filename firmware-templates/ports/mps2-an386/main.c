@@ -6,6 +6,10 @@
  * UART0. From the "ready" line on, UART0 carries only link frames (no more log lines); the boot
  * lines before it are line noise to the link, which the leading 0x00 of HELLO ends (§3.7.3).
  * The boot counter is not persisted on this board yet (always 1).
+ *
+ * Model: the active slot is used in place (the PSRAM "flash" is memory-mapped). An image built
+ * with -DTF_MODEL_TFM=model.tfm installs that artifact into the empty slots at boot. The line
+ * "model: ready, arena A B measured, P B planned" (or "model: not usable: STATUS") is logged.
  */
 #include "tf_port_mps2.h"
 
@@ -16,6 +20,43 @@
 
 static tf_slots_t g_slots;
 static tf_agent_t g_agent;
+
+#ifndef TF_MPS2_ARENA_BYTES
+#define TF_MPS2_ARENA_BYTES (64u * 1024u)
+#endif
+#ifndef TF_MPS2_INTERP_RAM_BYTES
+#define TF_MPS2_INTERP_RAM_BYTES (16u * 1024u)
+#endif
+static union {
+  uint8_t b[TF_MPS2_ARENA_BYTES];
+  uint64_t align;
+} g_arena;
+static union {
+  uint8_t b[TF_MPS2_INTERP_RAM_BYTES];
+  uint64_t align;
+} g_ram;
+
+extern uint8_t tf_ld_model_flash[];
+#ifdef TF_HAS_EMBEDDED_MODEL
+extern const unsigned char tf_embedded_model[];
+extern const unsigned long tf_embedded_model_len;
+#endif
+
+static void log_model(const tf_hal_t *hal, const tf_agent_t *a) {
+  char line[96] = "model: ";
+
+  if (a->model_status == TF_OK) {
+    (void)tf_str_append(line, sizeof line, "ready, arena ");
+    (void)tf_str_append_u32(line, sizeof line, a->interp.arena_required);
+    (void)tf_str_append(line, sizeof line, " B measured, ");
+    (void)tf_str_append_u32(line, sizeof line, a->art.arena_infer_bytes);
+    (void)tf_str_append(line, sizeof line, " B planned");
+  } else {
+    (void)tf_str_append(line, sizeof line, "not usable: ");
+    (void)tf_str_append(line, sizeof line, tf_status_name(a->model_status));
+  }
+  hal->log(hal->ctx, line);
+}
 
 /* Shows that SysTick drives millis() and cycles(): waits 10 ms (bounded) and logs the cycles. */
 static void check_clock(const tf_hal_t *hal) {
@@ -50,12 +91,17 @@ int main(void) {
     }
   }
   check_clock(&hal);
-  hal.log(hal.ctx, "ready: device agent on UART0, link frames follow");
-  hal.log = NULL; /* the link owns UART0 from here */
+#ifdef TF_HAS_EMBEDDED_MODEL
+  if (boot.slot == TF_SLOT_NONE) {
+    tf_status_t rc = tf_runtime_install_model(&g_slots, tf_embedded_model, (uint32_t)tf_embedded_model_len, &boot);
+    hal.log(hal.ctx, rc == TF_OK ? "model: embedded model installed" : "model: embedded model rejected");
+  }
+#endif
   {
     static const char *const id = "mps2-an386-qemu";
     const tf_slots_state_t *st = tf_slots_state(&g_slots);
     tf_agent_config_t *c = &acfg;
+    memset(c, 0, sizeof *c);
     c->hal = &hal;
     c->device_id = id;
     c->fw_version = TF_RUNTIME_VERSION;
@@ -72,9 +118,32 @@ int main(void) {
       if (hal.flash.read(hal.flash.ctx, boot.addr + 16u, mv, sizeof mv) == TF_OK) {
         c->model_version = (uint32_t)mv[0] | ((uint32_t)mv[1] << 8) | ((uint32_t)mv[2] << 16) | ((uint32_t)mv[3] << 24);
       }
+      c->model = tf_ld_model_flash + boot.addr; /* memory-mapped, used in place */
+      c->model_len = boot.length;
     }
+    c->arena = g_arena.b;
+    c->arena_len = sizeof g_arena.b;
+    c->ram = g_ram.b;
+    c->ram_len = sizeof g_ram.b;
   }
   tf_agent_init(&g_agent, &acfg);
+  if (acfg.model != NULL) {
+    log_model(&hal, &g_agent);
+  }
+#ifdef TF_MPS2_BENCH
+  if (g_agent.model_status == TF_OK) { /* one inference on an all-zero input, timed by SysTick */
+    char line[64] = "bench: infer_cycles ";
+    tf_interp_t *it = &g_agent.interp;
+    uint32_t c0;
+    memset(it->input, 0, it->input_bytes);
+    c0 = hal.cycles(hal.ctx);
+    (void)tf_interp_invoke(it, it->input, it->input_bytes);
+    (void)tf_str_append_u32(line, sizeof line, hal.cycles(hal.ctx) - c0);
+    hal.log(hal.ctx, line);
+  }
+#endif
+  hal.log(hal.ctx, "ready: device agent on UART0, link frames follow");
+  hal.log = NULL; /* the link owns UART0 from here */
   for (;;) {
     (void)tf_agent_step(&g_agent);
   }

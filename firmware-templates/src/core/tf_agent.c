@@ -61,7 +61,7 @@ static void send_hello(tf_agent_t *a) {
   h.flash = caps->flash_bytes;
   h.ram = caps->ram_bytes;
   h.slot = a->cfg.slot_bytes;
-  h.ops_count = 0; /* no kernels in this runtime yet */
+  h.ops_count = (uint8_t)tf_interp_supported_ops(h.ops, TF_MESSAGE_MAX_OP_KINDS); /* ascending kinds */
   h.fqt = false;
   h.mmsg = tf_link_params(&a->link)->max_message_bytes; /* the link's negotiated M */
   h.sbuf = 0;
@@ -122,6 +122,64 @@ static void send_error(tf_agent_t *a, const tf_msg_str_t *re, tf_status_t status
   queue(a, rc, len);
 }
 
+/* PROTOCOL.md §4.5: one forward pass on the active model. */
+static void on_infer(tf_agent_t *a, const tf_msg_t *m) {
+  const tf_msg_infer_request_t *q = &m->u.infer_request;
+  const tf_hal_t *hal = a->cfg.hal;
+  tf_interp_t *it = &a->interp;
+  tf_msg_envelope_t env;
+  tf_msg_infer_result_t res;
+  uint8_t id[8];
+  uint8_t re_copy[TF_MESSAGE_ID_MAX_BYTES];
+  uint32_t c0, i;
+  size_t len = 0;
+  tf_status_t rc = a->model_status;
+
+  if (rc != TF_OK) {
+    send_error(a, &m->env.id, TF_STATUS_BAD_STATE, "no model loaded");
+    return;
+  }
+  /* §4.5 / §4.3 item 4: shape, scale and zero point must be the model input's */
+  if (q->rank != it->input_rank || memcmp(q->shape, it->input_shape, q->rank * sizeof q->shape[0]) != 0 ||
+      q->xs_bits != it->input_scale_bits || (int32_t)q->xz != it->input_zero) {
+    send_error(a, &m->env.id, TF_STATUS_INCOMPATIBLE, "input shape or qparams differ from the model input");
+    return;
+  }
+  c0 = hal->cycles != NULL ? hal->cycles(hal->ctx) : 0u;
+  rc = tf_interp_invoke(it, q->x.data, q->x.len);
+  memset(&res, 0, sizeof res);
+  res.cyc = hal->cycles != NULL ? (uint32_t)(hal->cycles(hal->ctx) - c0) : 0u;
+  if (rc != TF_OK) {
+    send_error(a, &m->env.id, rc, "inference failed");
+    return;
+  }
+  if (hal->cycles != NULL && hal->caps.clock_hz != 0) {
+    res.has_us = true;
+    res.us = (uint32_t)((res.cyc * 1000000u) / hal->caps.clock_hz);
+  }
+  for (i = 1; i < it->output_bytes; i++) { /* argmax, the lowest index among equals */
+    if (it->output[i] > it->output[res.cls]) {
+      res.cls = i;
+    }
+  }
+  if (q->full) {
+    res.y.data = it->output;
+    res.y.len = it->output_bytes;
+    res.ys_bits = it->output_scale_bits;
+    res.yz = (uint32_t)it->output_zero;
+  }
+  memcpy(re_copy, m->env.id.data, m->env.id.len); /* re (required): the request id */
+  next_id(a, id, &env, TF_MSG_INFER_RESULT);
+  env.re.data = re_copy;
+  env.re.len = m->env.id.len;
+  rc = tf_msg_encode_infer_result(&env, &res, a->msg, sizeof a->msg, &len);
+  if (rc != TF_OK) {
+    send_error(a, &m->env.id, rc, "result does not fit the message buffer");
+    return;
+  }
+  queue(a, rc, len);
+}
+
 static void on_message(tf_agent_t *a, const uint8_t *data, size_t len) {
   tf_msg_t m;
   tf_status_t rc = tf_msg_decode(data, len, tf_link_params(&a->link)->max_message_bytes, &m);
@@ -148,6 +206,11 @@ static void on_message(tf_agent_t *a, const uint8_t *data, size_t len) {
       a->hello_at = a->now + TF_AGENT_HELLO_RETRY_AFTER_ERROR_MS;
     }
     break; /* never answered */
+  case TF_MSG_INFER_REQUEST:
+    if (a->state == TF_AGENT_RUNNING) {
+      on_infer(a, &m);
+    }
+    break;
   default:
     if (a->state == TF_AGENT_RUNNING && tf_msg_is_request(m.env.type)) {
       send_error(a, &m.env.id, TF_STATUS_INCOMPATIBLE, "not implemented by this runtime yet");
@@ -180,6 +243,14 @@ void tf_agent_init(tf_agent_t *a, const tf_agent_config_t *cfg) {
   a->cfg = *cfg;
   a->hb_ms = TF_AGENT_DEFAULT_HB_MS;
   a->now = a->last_millis = cfg->hal->millis(cfg->hal->ctx);
+  /* the active model: §5.10 checks, then the interpreter's prepare (tf_interp.h) */
+  a->model_status = TF_STATUS_BAD_STATE;
+  if (cfg->model != NULL) {
+    a->model_status = tf_artifact_open(&a->art, cfg->model, cfg->model_len);
+    if (a->model_status == TF_OK) {
+      a->model_status = tf_interp_prepare(&a->interp, &a->art, cfg->arena, cfg->arena_len, cfg->ram, cfg->ram_len);
+    }
+  }
   tf_link_init(&a->link, cfg->seed ^ cfg->boot_counter, a->now, on_link_event, a);
 }
 

@@ -304,6 +304,103 @@ static tf_status_t decode_error(const msg_map_t *m, tf_msg_error_t *b) {
   return rc;
 }
 
+/* A float32 field: any CBOR float width whose value is an exact binary32 value (§4.1.2). */
+static tf_status_t get_f32_bits(const msg_map_t *m, const char *key, bool required, bool *present, uint32_t *bits) {
+  tf_cbor_reader_t r;
+  double d = 0;
+  float f;
+
+  *present = find(m, key, &r);
+  if (!*present) {
+    return required ? TF_STATUS_BAD_FIELD : TF_OK;
+  }
+  if (tf_cbor_read_float(&r, &d) != TF_OK) {
+    return TF_STATUS_BAD_FIELD;
+  }
+  f = (float)d;
+  if (!(d > 0.0) || !(d <= 3.4028234663852886e38)) {
+    return TF_STATUS_OUT_OF_RANGE; /* scales: finite, > 0 */
+  }
+  if ((double)f != d) {
+    return TF_STATUS_BAD_FIELD; /* not a float32 value */
+  }
+  memcpy(bits, &f, sizeof *bits);
+  return TF_OK;
+}
+
+static tf_status_t decode_infer_request(const msg_map_t *m, tf_msg_infer_request_t *b) {
+  tf_cbor_reader_t r;
+  tf_cbor_item_t it;
+  tf_status_t rc = TF_OK;
+  size_t n = 0, i;
+  uint64_t elems = 1;
+  bool present;
+
+  /* PROTOCOL.md §4.5.1, fields in table order */
+  if (!find(m, "shape", &r) || tf_cbor_read_array(&r, &n) != TF_OK) {
+    rc = TF_STATUS_BAD_FIELD;
+    goto out;
+  }
+  if (n < 1 || n > 4) {
+    rc = TF_STATUS_OUT_OF_RANGE;
+    goto out;
+  }
+  b->rank = (uint8_t)n;
+  for (i = 0; i < n; i++) {
+    if (tf_cbor_read(&r, &it) != TF_OK || it.type != TF_CBOR_UINT) {
+      rc = TF_STATUS_BAD_FIELD;
+      goto out;
+    }
+    if (it.u < 1 || it.u > 0xFFFFu) {
+      rc = TF_STATUS_OUT_OF_RANGE;
+      goto out;
+    }
+    b->shape[i] = (uint32_t)it.u;
+    elems *= it.u;
+  }
+  rc = get_str(m, "x", true, false, 1, TF_MESSAGE_MAX_TENSOR_BYTES, CS_ANY, &b->x);
+  if (rc == TF_OK) rc = get_f32_bits(m, "xs", true, &present, &b->xs_bits);
+  if (rc == TF_OK) rc = req_u32(m, "xz", 0, 255, &b->xz);
+  if (rc != TF_OK) {
+    goto out;
+  }
+  b->full = true;
+  b->has_full = find(m, "full", &r);
+  if (b->has_full && tf_cbor_read_bool(&r, &b->full) != TF_OK) {
+    rc = TF_STATUS_BAD_FIELD;
+    goto out;
+  }
+  /* rules: shape[0] = 1 and x holds the product of shape bytes */
+  if (b->shape[0] != 1u || elems != b->x.len) {
+    rc = TF_STATUS_OUT_OF_RANGE;
+  }
+out:
+  return rc;
+}
+
+static tf_status_t decode_infer_result(const msg_map_t *m, tf_msg_infer_result_t *b) {
+  tf_status_t rc;
+  bool present, has_ys, has_yz;
+
+  /* PROTOCOL.md §4.5.2 */
+  rc = req_u32(m, "cls", 0, 0xFFFFu, &b->cls);
+  if (rc == TF_OK) rc = get_uint(m, "cyc", true, 0, TF_MSG_UINT53_MAX, &present, &b->cyc);
+  if (rc == TF_OK) rc = opt_u32(m, "us", 0, 0xFFFFFFFFu, &b->has_us, &b->us);
+  if (rc == TF_OK) rc = get_str(m, "y", false, false, 1, TF_MESSAGE_MAX_TENSOR_BYTES, CS_ANY, &b->y);
+  if (rc == TF_OK) rc = get_f32_bits(m, "ys", false, &has_ys, &b->ys_bits);
+  if (rc == TF_OK) rc = opt_u32(m, "yz", 0, 255, &has_yz, &b->yz);
+  if (rc != TF_OK) {
+    goto out;
+  }
+  if ((b->y.data != NULL) != has_ys || has_ys != has_yz) {
+    rc = TF_STATUS_BAD_FIELD;
+  } else if (b->y.data != NULL && b->cls >= b->y.len) {
+    rc = TF_STATUS_OUT_OF_RANGE;
+  }
+out:
+  return rc;
+}
+
 tf_status_t tf_msg_decode(const uint8_t *buf, size_t len, size_t max_bytes, tf_msg_t *m) {
   tf_status_t rc;
   tf_cbor_reader_t r;
@@ -374,6 +471,12 @@ tf_status_t tf_msg_decode(const uint8_t *buf, size_t len, size_t max_bytes, tf_m
     break;
   case TF_MSG_ERROR:
     rc = decode_error(&map, &m->u.error);
+    break;
+  case TF_MSG_INFER_REQUEST:
+    rc = decode_infer_request(&map, &m->u.infer_request);
+    break;
+  case TF_MSG_INFER_RESULT:
+    rc = decode_infer_result(&map, &m->u.infer_result);
     break;
   default:
     m->body_decoded = false;
@@ -515,6 +618,31 @@ tf_status_t tf_msg_encode_error(const tf_msg_envelope_t *env, const tf_msg_error
   put_uint(&w, "code", b->code);
   if (b->msg.data != NULL) {
     put_text(&w, "msg", &b->msg);
+  }
+  return finish(&w, out_len);
+}
+
+tf_status_t tf_msg_encode_infer_result(const tf_msg_envelope_t *env, const tf_msg_infer_result_t *b, uint8_t *buf,
+                                       size_t cap, size_t *out_len) {
+  tf_cbor_writer_t w;
+  bool full = b->y.data != NULL;
+  float ys;
+
+  /* PROTOCOL.md §4.5.2, table order; ys as the shortest exact float (§4.1.2 preferred serialization) */
+  tf_cbor_writer_init(&w, buf, cap);
+  put_envelope(&w, env, 2u + (b->has_us ? 1u : 0u) + (full ? 3u : 0u));
+  put_uint(&w, "cls", b->cls);
+  put_uint(&w, "cyc", b->cyc);
+  if (b->has_us) {
+    put_uint(&w, "us", b->us);
+  }
+  if (full) {
+    (void)tf_cbor_write_cstr(&w, "y");
+    (void)tf_cbor_write_bytes(&w, b->y.data, b->y.len);
+    memcpy(&ys, &b->ys_bits, sizeof ys);
+    (void)tf_cbor_write_cstr(&w, "ys");
+    (void)tf_cbor_write_float(&w, (double)ys);
+    put_uint(&w, "yz", b->yz);
   }
   return finish(&w, out_len);
 }
