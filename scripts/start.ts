@@ -1,20 +1,191 @@
 /**
- * `npm start`: the main job on embedded defaults.
- * Today (foundation stage) the cloud, gateway and virtual MCUs do not exist yet; this prints what is
- * there and how to use it. It grows into cloud + gateway + three virtual MCUs training (issue 6).
+ * `npm start`: the main job on embedded defaults. One machine runs a whole site: the cloud (HTTP API,
+ * embedded MQTT broker, SQLite) in this process, the gateway daemon and N virtual MCUs (host firmware on
+ * pseudo-terminals, each playing another MCU) as child processes, and a training session on all devices.
+ * Prints where to look, then live lines; Ctrl-C stops everything. See `npm start -- --help`.
  */
-const lines = [
-  'TinyFleet 0.1.0 - foundation stage',
-  '',
-  'What exists today:',
-  '  protocol/spec/PROTOCOL.md  the v1 wire contract (MQTT, serial link, CBOR messages, model artifact)',
-  '  @tinyfleet/protocol        TypeScript codecs, link-layer state machine, artifact reader/writer',
-  '  protocol/vectors/          golden vectors (npm run gen:vectors)',
-  '',
-  'Try:',
-  '  npm run -s bench:link -- --json   link layer over an emulated UART (256 KiB, 115200/921600 baud)',
-  '  npm test                          type-check, lint and every test suite',
-  '',
-  'Not yet: the cloud API/broker, the gateway daemon and the virtual MCUs (see README "Status").',
-];
-console.log(lines.join('\n'));
+import { existsSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  type CloudSession,
+  REPO_ROOT,
+  Site,
+  type SourceConfig,
+  ToolMissingError,
+  watchSite,
+} from '@tinyfleet/system-tests/harness';
+
+const HELP = `Usage: npm start -- [options]
+
+Runs a TinyFleet site on this machine: the cloud (HTTP API, embedded MQTT broker, SQLite store), one
+gateway daemon and N virtual MCUs (the host build of firmware-templates, each on a pseudo-terminal,
+playing nRF52840 / STM32H743 / nRF5340), then starts a training session on every device and prints
+live lines (presence, command results, metrics) until Ctrl-C.
+
+Options:
+  --data-dir DIR   where everything lives (default .tinyfleet/ in the repository); a second start
+                   on the same directory reuses its fleet, gateway and admin token
+  --ports BASE     HTTP API on BASE, MQTT on BASE+1, MQTT over WebSocket on BASE+2, gateway
+                   status on BASE+3 (default 8080; 0 = any free ports)
+  --devices N      number of virtual MCUs (default 3, at most 12)
+  --no-train       do not start a training session
+  --duration S     stop after S seconds (for scripted checks; default: run until Ctrl-C)
+  -h, --help       this text
+
+Needs cmake and a C compiler (Debian packages cmake, gcc) to build the virtual MCU into
+.tinyfleet/build/vmcu (incremental).
+`;
+
+function fail(msg: string): never {
+  console.error(`npm start: ${msg}`);
+  process.exit(2);
+}
+
+function intOption(name: string, v: string | undefined, def: number, min: number, max: number): number {
+  if (v === undefined) return def;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) fail(`--${name} must be an integer in ${min}..${max}`);
+  return n;
+}
+
+const { values } = (() => {
+  try {
+    return parseArgs({
+      options: {
+        'data-dir': { type: 'string' },
+        ports: { type: 'string' },
+        devices: { type: 'string' },
+        'no-train': { type: 'boolean' },
+        duration: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    return fail(`${e instanceof Error ? e.message : String(e)}\n\n${HELP}`);
+  }
+})();
+if (values.help) {
+  process.stdout.write(HELP);
+  process.exit(0);
+}
+
+const dataDir = values['data-dir'] ? resolve(values['data-dir']) : join(REPO_ROOT, '.tinyfleet');
+const base = intOption('ports', values.ports, 8080, 0, 65532);
+const devices = intOption('devices', values.devices, 3, 1, 12);
+const duration =
+  values.duration === undefined ? undefined : intOption('duration', values.duration, 0, 1, 86_400);
+const train = !values['no-train'];
+const at = (k: number) => (base === 0 ? 0 : base + k);
+const show = (p: string) => {
+  const r = relative(process.cwd(), p);
+  return r && !r.startsWith('..') ? r : p;
+};
+
+// Data: the gateway's sources are synthetic only in this version (apps/gateway/src/session/source.ts);
+// with MNIST at hand, the synthetic source takes its shape.
+const mnist = join(REPO_ROOT, '..', 'shared', 'datasets', 'mnist');
+const hasMnist = existsSync(mnist);
+const source: SourceConfig = hasMnist
+  ? { name: 'mnist-shaped', shape: [28, 28, 1], classes: 10, size: 2048 }
+  : { name: 'synthetic', shape: [8, 8, 1], classes: 4, size: 1024 };
+
+const say = (s: string) => console.log(s);
+let site: Site | undefined;
+let stoppingSince: number | undefined;
+
+async function shutdown(reason: string, code: number): Promise<never | undefined> {
+  if (stoppingSince !== undefined) {
+    // One Ctrl-C can arrive twice (from the terminal and relayed by tsx): only a later one forces.
+    if (Date.now() - stoppingSince < 1500) return;
+    say('stopping at once (children are killed)');
+    process.exit(130);
+  }
+  stoppingSince = Date.now();
+  say(`\n${reason}: stopping the gateway, the virtual MCUs and the cloud`);
+  watcher?.close();
+  await site?.stop();
+  say('stopped');
+  process.exit(code);
+}
+let watcher: { close(): void } | undefined;
+process.on('SIGINT', () => void shutdown('SIGINT', 0));
+process.on('SIGTERM', () => void shutdown('SIGTERM', 0));
+
+try {
+  say(`TinyFleet site: cloud + 1 gateway + ${devices} virtual MCUs (data in ${show(dataDir)})`);
+  site = await Site.start({
+    dataDir,
+    ports: { http: at(0), mqtt: at(1), ws: at(2), gatewayStatus: at(3) },
+    devices,
+    source,
+    progress: (m) => say(`  .. ${m}`),
+  });
+  const c = site.cloud;
+  const http = c.cloud.httpUrl;
+  say(`
+Where to look
+  HTTP API        ${http}
+  OpenAPI         ${http}/openapi.json
+  live stream     ${http}/v1/stream?access_token=${c.adminToken}   (SSE: presence, metrics, gradient)
+  MQTT            ${c.cloud.mqttUrl}${c.cloud.wsUrl ? `   (WebSocket ${c.cloud.wsUrl})` : ''}
+  admin token     ${c.adminToken}   (kept in ${show(join(dataDir, 'admin.token'))}, mode 0600${c.firstStart ? '; created now' : ''})
+  gateway status  ${site.gateway.statusUrl}/status
+  data dir        ${show(dataDir)}   (logs in ${show(join(dataDir, 'logs'))})
+  try             curl -H "Authorization: Bearer ${c.adminToken}" ${http}/v1/devices
+`);
+  say('Virtual MCUs');
+  for (const v of site.vmcus.values()) {
+    const p = v.profile;
+    say(
+      `  ${v.deviceId.padEnd(12)} ${p.core.padEnd(10)} ${String(p.clockHz / 1e6).padStart(3)} MHz  ${String(p.ramBytes / 1024).padStart(4)} KiB RAM  ${String(p.flashBytes / 1024).padStart(4)} KiB flash  on ${v.ptyPath} (pid ${v.child.pid})`,
+    );
+  }
+  watcher = watchSite(site, say);
+  say('\nwaiting for the cloud to list every device online ...');
+  const listed = await site.waitOnline(60_000);
+  for (const d of listed) {
+    const cap = d.capabilities;
+    say(
+      `  online: ${d.id} (cloud record: ${cap.core}, ${Number(cap.clockHz) / 1e6} MHz, ${Number(cap.ramBytes) / 1024} KiB RAM, firmware ${cap.firmwareVersion}, training ${cap.training ? 'yes' : 'no'})`,
+    );
+  }
+  say('');
+  if (train) {
+    say(
+      hasMnist
+        ? `data: ${show(mnist)} is present, but the gateway's data sources are synthetic only in this version;\n      training uses its synthetic source in MNIST's shape (28x28x1, 10 classes)`
+        : 'data: no ../shared/datasets/mnist; training uses the gateway synthetic source (8x8x1, 4 classes)',
+    );
+    const session = await site.startTraining({ src: source.name, epochs: 1, lr: 0.01 });
+    say(
+      `session ${session.id} (wire id ${session.wireId}) on ${session.deviceIds.join(', ')}: ${session.status}`,
+    );
+    let last = session.status;
+    const poll = setInterval(() => {
+      if (!site?.cloudRunning) return;
+      site
+        .api<CloudSession>('GET', `/v1/sessions/${session.id}`)
+        .then((s) => {
+          if (s.status === last) return;
+          last = s.status;
+          say(`session ${s.id}: ${s.status}${s.error ? ` (${s.error})` : ''}`);
+          if (s.status === 'failed')
+            say(
+              '  the virtual MCUs cannot train yet (their FQT kernels are being written); presence and heartbeats continue',
+            );
+        })
+        .catch(() => {});
+    }, 1000);
+    poll.unref();
+  } else {
+    say('no training session (--no-train)');
+  }
+  say(duration ? `live lines for ${duration} s (Ctrl-C stops earlier):` : 'live lines (Ctrl-C stops):');
+  if (duration) setTimeout(() => void shutdown(`--duration ${duration} s elapsed`, 0), duration * 1000);
+} catch (e) {
+  if (e instanceof ToolMissingError) console.error(`npm start: ${e.message}`);
+  else console.error('npm start failed:', e instanceof Error ? e.message : e);
+  await site?.stop();
+  process.exit(1);
+}

@@ -1,0 +1,36 @@
+/**
+ * Site orchestration shared by `npm start` (scripts/start.ts) and the system tests (test/system): build
+ * and run virtual MCUs, the cloud, the gateway daemon; watch the live stream.
+ */
+export { type Api, ApiError, apiClient, type CloudPorts, type SiteCloud, startSiteCloud } from './cloud.js';
+export {
+  GATEWAY_BIN,
+  type GatewayLogRecord,
+  type GatewayStatus,
+  type RunningGateway,
+  type SourceConfig,
+  startGateway,
+  writeGatewayConfig,
+} from './gateway.js';
+export { Child, type ChildOptions, waitFor } from './procs.js';
+export {
+  type CloudDevice,
+  type CloudSession,
+  Site,
+  type SiteOptions,
+  type SitePorts,
+} from './site.js';
+export { type LiveStream, openStream, type StreamEvent } from './sse.js';
+export {
+  buildVmcu,
+  deviceFor,
+  type McuProfile,
+  PROFILES,
+  REPO_ROOT,
+  startVmcu,
+  ToolMissingError,
+  VMCU_BUILD_DIR,
+  type Vmcu,
+  vmcuToolchainMissing,
+} from './vmcu.js';
+export { describeCommandResult, type Watcher, watchSite } from './watch.js';
