@@ -13,7 +13,12 @@ import { generateLinkVectors } from './vectors/link.js';
 import { generateNnVectors } from './vectors/nn.js';
 
 export function generateAll(): VectorFile[] {
-  const files = [...generateCborVectors(), ...generateLinkVectors(), ...generateArtifactVectors(), ...generateNnVectors()];
+  const files = [
+    ...generateCborVectors(),
+    ...generateLinkVectors(),
+    ...generateArtifactVectors(),
+    ...generateNnVectors(),
+  ];
   const manifest = {
     generator: 'protocol/scripts/gen-vectors.ts',
     protocol_version: 1,
