@@ -4,8 +4,8 @@ import { ExternalBroker } from './external.js';
 import { type BrokerFixture, encode, hello, metrics, startBrokerFixture } from './testing.js';
 
 // External mode against a broker the cloud does not run. Here that broker is our own aedes setup with
-// in-process ingestion switched off (it still authenticates and enforces the ACL); the same test against
-// Debian's mosquitto needs a mosquitto ACL/auth configuration and is still to come.
+// in-process ingestion switched off (it still authenticates and enforces the ACL); the same mode against
+// Debian's mosquitto is tested in ./mosquitto/external.test.ts.
 let fx: BrokerFixture;
 let ext: ExternalBroker;
 let gw: MqttClient | undefined;
