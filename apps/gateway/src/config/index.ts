@@ -38,6 +38,11 @@ export interface GatewayConfig {
   replyTimeoutMs: number;
   outboxMaxMessages: number;
   logLevel: LogLevel;
+  /**
+   * Trusted artifact signing keys (PROTOCOL.md §5.9): a key file and/or the cloud API (`GET /v1/keys`).
+   * `allowUnsigned` (default false) lets unsigned artifacts through to devices.
+   */
+  keys: { file?: string; cloudApiUrl?: string; allowUnsigned: boolean };
 }
 
 const DEFAULT_SOURCE: SyntheticOptions = {
@@ -91,6 +96,7 @@ export function parseConfig(raw: Json, baseDir = process.cwd()): GatewayConfig {
     'replyTimeoutMs',
     'outboxMaxMessages',
     'logLevel',
+    'keys',
   ]);
   const gatewayId = str(c.gatewayId, '$.gatewayId');
   if (!isValidId(gatewayId)) throw bad('$.gatewayId', 'must match [A-Za-z0-9_-]{1,64} (PROTOCOL.md §2.6)');
@@ -122,6 +128,14 @@ export function parseConfig(raw: Json, baseDir = process.cwd()): GatewayConfig {
   const defaultSource = str(c.defaultSource, '$.defaultSource', sources[0]!.name);
   if (!sources.some((s) => s.name === defaultSource)) throw bad('$.defaultSource', 'names no source');
   const dataDir = str(c.dataDir, '$.dataDir', '.tinyfleet/gateway');
+  const k = obj(c.keys, '$.keys', ['file', 'cloudApiUrl', 'allowUnsigned']);
+  const keysFile = optStr(k.file, '$.keys.file');
+  const cloudApiUrl =
+    k.cloudApiUrl === undefined
+      ? undefined
+      : str(k.cloudApiUrl, '$.keys.cloudApiUrl', undefined, /^https?:\/\//);
+  if (k.allowUnsigned !== undefined && typeof k.allowUnsigned !== 'boolean')
+    throw bad('$.keys.allowUnsigned', 'boolean expected');
   const heartbeatMs =
     d.heartbeatMs === undefined
       ? undefined
@@ -165,6 +179,11 @@ export function parseConfig(raw: Json, baseDir = process.cwd()): GatewayConfig {
     replyTimeoutMs: int(c.replyTimeoutMs, '$.replyTimeoutMs', 10_000, 100, 600_000),
     outboxMaxMessages: int(c.outboxMaxMessages, '$.outboxMaxMessages', OUTBOX_DEFAULT_MAX, 100, 100_000_000),
     logLevel: str(c.logLevel, '$.logLevel', 'info', /^(debug|info|warn|error)$/) as LogLevel,
+    keys: {
+      ...(keysFile !== undefined && { file: resolve(baseDir, keysFile) }),
+      ...(cloudApiUrl !== undefined && { cloudApiUrl }),
+      allowUnsigned: k.allowUnsigned === true,
+    },
   };
 }
 

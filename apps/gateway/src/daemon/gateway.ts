@@ -4,12 +4,19 @@
  */
 import { join } from 'node:path';
 import type { MsgTypeName } from '@tinyfleet/protocol/constants';
-import type { Hello, Message } from '@tinyfleet/protocol/messages';
+import { encodeMessage, type Hello, type Message } from '@tinyfleet/protocol/messages';
 import { routesOf, topicFor } from '@tinyfleet/protocol/mqtt';
 import type { GatewayConfig } from '../config/index.js';
 import { type DeviceEntry, DeviceManager } from '../device/index.js';
 import { errorText } from '../errors.js';
 import { type Logger, stderrLogger } from '../log/index.js';
+import {
+  type KeyMap,
+  OtaService,
+  type OtaServiceOptions,
+  type OtaTimings,
+  TrustedKeys,
+} from '../ota/index.js';
 import { SqliteStore } from '../outbox/index.js';
 import { CommandRunner, type DataSource, syntheticSource } from '../session/index.js';
 import { type StatusServer, startStatusServer } from '../status/index.js';
@@ -30,6 +37,13 @@ export interface GatewayDeps {
   /** How port paths are opened; default serialport at the configured baud rate. */
   readonly open?: TransportOpener;
   readonly log?: Logger;
+  /** Trusted signing keys in addition to the configured ones (tests, embedding). */
+  readonly keys?: KeyMap;
+  /** OTA step timeouts and the §2.7 transfer parameters (tests). */
+  readonly ota?: {
+    readonly timings?: Partial<OtaTimings>;
+    readonly transfer?: OtaServiceOptions['transfer'];
+  };
 }
 
 export class Gateway {
@@ -37,6 +51,7 @@ export class Gateway {
   readonly devices: DeviceManager;
   readonly uplink: Uplink;
   readonly commands: CommandRunner;
+  readonly ota: OtaService;
   readonly #store: SqliteStore;
   readonly #lock: DirLock;
   readonly #log: Logger;
@@ -73,6 +88,52 @@ export class Gateway {
         devices: this.devices.summaries(),
       }),
       onCommand: (c) => this.commands.handle(c),
+      onDownlink: (m) => this.ota.onDownlink(m),
+      onOnline: () => this.ota.online(),
+    });
+    const uplink = this.uplink;
+    // PROTOCOL.md §4.7.2 `ota.job`: site cache, block transfer (§2.7) and delivery to devices (§4.6).
+    this.ota = new OtaService({
+      dataDir: config.dataDir,
+      keys: new TrustedKeys({
+        ...(config.keys.file !== undefined && { file: config.keys.file }),
+        ...(config.keys.cloudApiUrl !== undefined && { cloudApiUrl: config.keys.cloudApiUrl }),
+        ...(deps.keys && { fixed: deps.keys }),
+        log: this.#log.child({ component: 'ota' }),
+      }),
+      allowUnsigned: config.keys.allowUnsigned,
+      device: (id) => {
+        const link = this.devices.get(id)?.link;
+        return (
+          link && {
+            send: (m: Message) => link.send(m),
+            get queuedBytes() {
+              return link.queuedBytes;
+            },
+          }
+        );
+      },
+      channel: {
+        get online() {
+          return uplink.state === 'online';
+        },
+        request: (r) =>
+          this.uplink.publishNow(
+            topicFor('BLOCK_REQUEST', { gatewayId: config.gatewayId }),
+            encodeMessage({
+              type: 'BLOCK_REQUEST',
+              id: r.id,
+              ts: Date.now(),
+              objectId: r.objectId,
+              size: r.size,
+              blockSize: r.blockSize,
+              wanted: r.wanted,
+            }),
+          ),
+      },
+      log: this.#log.child({ component: 'ota' }),
+      ...(deps.ota?.timings && { timings: deps.ota.timings }),
+      ...(deps.ota?.transfer && { transfer: deps.ota.transfer }),
     });
     this.commands = new CommandRunner({
       gatewayId: config.gatewayId,
@@ -89,6 +150,7 @@ export class Gateway {
       publishStatus: () => this.uplink.requestStatus(),
       republish: (topic, payload) => this.uplink.enqueue(topic, payload, true),
       flushed: () => this.uplink.kick(),
+      ota: this.ota,
       log: this.#log.child({ component: 'commands' }),
     });
     this.devices = new DeviceManager({
@@ -103,7 +165,10 @@ export class Gateway {
       events: {
         hello: (h, raw) => this.#onHello(h, raw),
         message: (e, m, raw) => this.#onDeviceMessage(e, m, raw),
-        detached: (e) => this.commands.onDeviceDetached(e.deviceId),
+        detached: (e) => {
+          this.commands.onDeviceDetached(e.deviceId);
+          this.ota.onDeviceDetached(e.deviceId);
+        },
         changed: () => this.uplink.requestStatus(),
       },
     });
@@ -123,6 +188,7 @@ export class Gateway {
     }
     gw.uplink.start();
     gw.devices.start();
+    gw.#resumeOta();
     gw.#log.info('gateway started', {
       gatewayId: config.gatewayId,
       version: GATEWAY_VERSION,
@@ -164,8 +230,19 @@ export class Gateway {
     };
   }
 
+  /** `ota.job`s running when the gateway stopped go on where their devices are (§2.5 item 3, §4.6.1). */
+  #resumeOta(): void {
+    for (const { key, cmd } of this.ota.pending()) {
+      if (this.#store.get(key)?.state === 'running') {
+        this.#log.info('resuming ota job', { cid: cmd.commandId });
+        this.commands.resume(cmd);
+      } else this.ota.finished(key);
+    }
+  }
+
   async stop(): Promise<void> {
     this.commands.stop();
+    this.ota.stop();
     await this.#status?.close();
     await this.devices.stop();
     await this.uplink.stop();
@@ -185,6 +262,7 @@ export class Gateway {
 
   #onDeviceMessage(e: DeviceEntry, m: Message, raw: Uint8Array): void {
     this.commands.onDeviceMessage(e.deviceId, m);
+    this.ota.onDeviceMessage(e.deviceId, m);
     this.#relay(e.deviceId, m.type, raw);
   }
 

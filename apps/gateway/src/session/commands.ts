@@ -46,6 +46,11 @@ export interface CommandRunnerOptions {
   /** New results were committed to the outbox. */
   readonly flushed: () => void;
   readonly log: Logger;
+  /** `ota.job` (PROTOCOL.md §4.7.2): one target's delivery, and the end of a command (src/ota). */
+  readonly ota?: {
+    execute(cmd: GwCommand, dev: string | undefined): Promise<Value>;
+    finished(commandMsgId: string): void;
+  };
 }
 
 type Outcome = { ok: true; result?: Value } | { ok: false; code: ErrorCodeName; text: string };
@@ -56,6 +61,7 @@ export class CommandRunner {
   readonly #o: CommandRunnerOptions;
   readonly #replies = new Replies();
   readonly #streams = new Map<string, SampleStreamer>();
+  #stopped = false;
 
   constructor(o: CommandRunnerOptions) {
     this.#o = o;
@@ -88,13 +94,21 @@ export class CommandRunner {
   async #run(cmd: GwCommand, key: string): Promise<void> {
     const targets: (string | undefined)[] = cmd.targets.length === 0 ? [undefined] : cmd.targets;
     const outcomes = await Promise.all(targets.map((t) => this.#one(cmd, t)));
+    // An `ota.job` cut short by a stop stays running in the ledger; the next start resumes it (src/ota).
+    if (this.#stopped && cmd.command === 'ota.job') return;
     const topic = topicFor('GW_COMMAND_RESULT', { gatewayId: this.#o.gatewayId });
     const results = outcomes.map((o, i) => ({
       topic,
       payload: encodeMessage(this.#result(cmd, targets[i], o)),
     }));
     this.#o.ledger.finish(key, results);
+    if (cmd.command === 'ota.job') this.#o.ota?.finished(key);
     this.#o.flushed();
+  }
+
+  /** Runs again a command the ledger holds as running (an `ota.job` after a gateway restart). */
+  resume(cmd: GwCommand): void {
+    void this.#run(cmd, messageIdHex(cmd.id));
   }
 
   #result(cmd: GwCommand, dev: string | undefined, o: Outcome): GwCommandResult {
@@ -117,6 +131,8 @@ export class CommandRunner {
         this.#o.publishStatus();
         return { ok: true };
       }
+      if (cmd.command === 'ota.job' && this.#o.ota)
+        return { ok: true, result: await this.#o.ota.execute(cmd, dev) };
       if (!cmd.command.startsWith('train.'))
         return fail('UNKNOWN_TYPE', `command ${cmd.command} not supported`);
       if (dev === undefined) return fail('BAD_FIELD', `${cmd.command} needs target devices`);
@@ -259,6 +275,7 @@ export class CommandRunner {
   }
 
   stop(): void {
+    this.#stopped = true;
     this.#replies.clear();
     for (const k of [...this.#streams.keys()]) this.#endStream(k);
   }

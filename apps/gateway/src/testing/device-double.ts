@@ -3,7 +3,7 @@
  * firmware-templates/): the device side of the link (the protocol's LinkEndpoint) and of the device
  * session (PROTOCOL.md §4.2–§4.4), enough to exercise the gateway. It says HELLO after every link
  * session start, answers TRAIN_START/STOP/CONFIG, grants sample credit and reports one TRAIN_METRICS
- * per `batch` samples received.
+ * per `batch` samples received. OTA requests (§4.6) go to its OtaDouble (ota-double.ts).
  */
 import { LinkEndpoint } from '@tinyfleet/protocol/link';
 import {
@@ -14,6 +14,7 @@ import {
   type TrainStatus,
 } from '@tinyfleet/protocol/messages';
 import type { ByteTransport } from '../transport/index.js';
+import { OtaDouble, type OtaDoubleOptions } from './ota-double.js';
 
 export interface DeviceDoubleOptions {
   readonly deviceId: string;
@@ -22,11 +23,17 @@ export interface DeviceDoubleOptions {
   readonly sbuf?: number;
   /** Samples per reported step. */
   readonly batch?: number;
+  /** HELLO `ops` (default [1, 4]). */
+  readonly opKinds?: number[];
+  readonly ota?: OtaDoubleOptions;
+  /** Called after each OTA_BLOCK written (tests use it to reset the device mid-transfer). */
+  readonly onOtaBlock?: (double: TestDeviceDouble) => void;
 }
 
 export class TestDeviceDouble {
   readonly received: Message[] = [];
   readonly samples: number[] = [];
+  readonly ota: OtaDouble;
   #ep = new LinkEndpoint({ window: 8 });
   #ids: DeviceIdSequence;
   #timer: NodeJS.Timeout | undefined;
@@ -38,6 +45,7 @@ export class TestDeviceDouble {
     readonly o: DeviceDoubleOptions,
   ) {
     this.#ids = new DeviceIdSequence(o.boot ?? 1);
+    this.ota = new OtaDouble(o.ota);
     this.#attach(transport);
   }
 
@@ -56,6 +64,7 @@ export class TestDeviceDouble {
     this.#ids = new DeviceIdSequence(this.#ids.bootCounter + 1);
     this.#ep = new LinkEndpoint({ window: 8 });
     this.#session = undefined;
+    this.ota.reboot();
     this.#attach(t);
   }
 
@@ -127,8 +136,8 @@ export class TestDeviceDouble {
       clockHz: 100_000_000,
       flashBytes: 1 << 20,
       ramBytes: 256 << 10,
-      slotBytes: 128 << 10,
-      opKinds: [1, 4],
+      slotBytes: this.o.ota?.slotBytes ?? 128 << 10,
+      opKinds: this.o.opKinds ?? [1, 4],
       training: true,
       maxMessageBytes: 8192,
       sampleSlots: this.o.sbuf ?? 32,
@@ -193,7 +202,20 @@ export class TestDeviceDouble {
         this.#credit();
         break;
       }
+      case 'HELLO_ACK':
+        // PROTOCOL.md §4.6.1: after a reboot the device reports its OTA state right after HELLO_ACK.
+        if (this.ota.reportAfterHello) {
+          this.ota.reportAfterHello = false;
+          const st = this.ota.status();
+          this.send((id) => ({ ...st, id }));
+        }
+        break;
       default:
+        if (m.type.startsWith('OTA_')) {
+          const before = this.ota.blocksWritten;
+          for (const r of this.ota.handle(m)) this.send((id) => ({ ...r, id }) as Message);
+          if (m.type === 'OTA_BLOCK' && this.ota.blocksWritten > before) this.o.onOtaBlock?.(this);
+        }
         break;
     }
   }

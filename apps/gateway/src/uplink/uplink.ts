@@ -4,7 +4,7 @@
  * GW_STATUS (§2.3); every QoS 1 uplink goes through the durable outbox and is deleted only on PUBACK
  * (§2.4 item 3), so delivery is at least once and the cloud deduplicates by message id (§2.5).
  */
-import { decodeMessage, type GwCommand } from '@tinyfleet/protocol/messages';
+import { decodeMessage, type GwCommand, type Message } from '@tinyfleet/protocol/messages';
 import {
   clientIdFor,
   gatewayIdentity,
@@ -36,6 +36,10 @@ export interface UplinkOptions {
   readonly inflight?: number;
   readonly facts: () => StatusFacts;
   readonly onCommand: (cmd: GwCommand) => void;
+  /** Other downlinks (BLOCK_DATA on `down/block`, ERROR on `down/error`; PROTOCOL.md §2.1). */
+  readonly onDownlink?: (msg: Message) => void;
+  /** The session is up (subscribed, status published): §2.7 step 6 re-requests blocks in flight. */
+  readonly onOnline?: () => void;
 }
 
 export interface UplinkStats {
@@ -105,6 +109,16 @@ export class Uplink {
   /** Entries were committed to the outbox by someone else (the command ledger): publish them. */
   kick(): void {
     this.#pump();
+  }
+
+  /**
+   * QoS 1 uplinks that are not stored (BLOCK_REQUEST, §2.4: re-requested by §2.7 instead). Returns false
+   * when offline.
+   */
+  publishNow(topic: string, payload: Uint8Array): boolean {
+    if (this.#stats.state !== 'online' || !this.#client) return false;
+    this.#client.publish(topic, Buffer.from(payload), { qos: 1, retain: false });
+    return true;
   }
 
   /** QoS 0 messages (HEARTBEAT, §2.4): sent only while connected, never stored. */
@@ -202,6 +216,7 @@ export class Uplink {
       this.#cursor = 0;
       this.#inflight.clear();
       this.#pump();
+      this.#o.onOnline?.();
     } catch (e) {
       this.#o.log.warn('cloud session setup failed', { error: errorText(e) });
       client.end(true);
@@ -268,6 +283,7 @@ export class Uplink {
       // PROTOCOL.md §2.1 rule 2: the envelope type must match the topic kind.
       if (msg.type !== parsed.message) throw new Error(`${msg.type} on a ${parsed.kind} topic`);
       if (msg.type === 'GW_COMMAND') this.#o.onCommand(msg);
+      else if (this.#o.onDownlink) this.#o.onDownlink(msg);
       else this.#o.log.info('downlink message not handled yet', { topic, type: msg.type });
     } catch (e) {
       this.#o.log.warn('bad downlink message dropped', { topic, error: errorText(e) });

@@ -1,0 +1,88 @@
+/**
+ * Durable per-job delivery progress (PROTOCOL.md §2.5 item 3, §4.6.1 Resume): the `ota.job` command as
+ * received and, per target device, the last OTA state it reported. One JSON file per job under
+ * `<data>/ota/jobs/`, replaced atomically. After a gateway restart the running jobs are resumed from it.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  decodeMessage,
+  encodeMessage,
+  type GwCommand,
+  type OtaStateName,
+} from '@tinyfleet/protocol/messages';
+import { errorText } from '../errors.js';
+import type { Logger } from '../log/index.js';
+import { atomicWrite } from './fsutil.js';
+
+interface JobFile {
+  /** The GW_COMMAND, CBOR, base64. */
+  command: string;
+  devices: Record<string, OtaStateName>;
+}
+
+const KEY = /^[0-9a-f]{2,64}$/;
+
+export class JobStore {
+  readonly #dir: string;
+  readonly #log: Logger;
+  readonly #jobs = new Map<string, JobFile>();
+
+  constructor(dataDir: string, log: Logger) {
+    this.#dir = join(dataDir, 'ota', 'jobs');
+    this.#log = log;
+    mkdirSync(this.#dir, { recursive: true, mode: 0o700 });
+    for (const f of readdirSync(this.#dir)) {
+      const key = f.endsWith('.json') ? f.slice(0, -5) : '';
+      if (!KEY.test(key)) continue;
+      try {
+        this.#jobs.set(key, JSON.parse(readFileSync(join(this.#dir, f), 'utf8')) as JobFile);
+      } catch (e) {
+        this.#log.warn('unreadable ota job file dropped', { file: f, error: errorText(e) });
+      }
+    }
+  }
+
+  /** Records a job once (its ledger key is the command's message id, hex). */
+  begin(key: string, cmd: GwCommand): void {
+    if (this.#jobs.has(key)) return;
+    this.#write(key, { command: Buffer.from(encodeMessage(cmd)).toString('base64'), devices: {} });
+  }
+
+  state(key: string, dev: string): OtaStateName | undefined {
+    return this.#jobs.get(key)?.devices[dev];
+  }
+
+  setState(key: string, dev: string, st: OtaStateName): void {
+    const j = this.#jobs.get(key);
+    if (!j || j.devices[dev] === st) return;
+    this.#write(key, { ...j, devices: { ...j.devices, [dev]: st } });
+  }
+
+  /** Jobs not finished, as their commands (undecodable ones are dropped). */
+  pending(): { key: string; cmd: GwCommand }[] {
+    const out: { key: string; cmd: GwCommand }[] = [];
+    for (const [key, j] of this.#jobs) {
+      try {
+        const m = decodeMessage(new Uint8Array(Buffer.from(j.command, 'base64')));
+        if (m.type === 'GW_COMMAND') out.push({ key, cmd: m });
+      } catch (e) {
+        this.#log.warn('undecodable ota job dropped', { key, error: errorText(e) });
+        this.remove(key);
+      }
+    }
+    return out;
+  }
+
+  remove(key: string): void {
+    this.#jobs.delete(key);
+    const p = join(this.#dir, `${key}.json`);
+    if (existsSync(p)) rmSync(p, { force: true });
+  }
+
+  #write(key: string, j: JobFile): void {
+    if (!KEY.test(key)) throw new Error(`bad job key ${key}`);
+    atomicWrite(join(this.#dir, `${key}.json`), JSON.stringify(j));
+    this.#jobs.set(key, j);
+  }
+}
