@@ -8,6 +8,7 @@ export type GatewayErrorCode =
   | 'TIMEOUT'
   | 'DEVICE_ERROR'
   | 'BAD_ARGS'
+  | 'SOURCE'
   | 'STOPPED';
 
 export class GatewayError extends Error {

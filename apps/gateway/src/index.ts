@@ -11,5 +11,6 @@ export { GatewayError, type GatewayErrorCode } from './errors.js';
 export { type Logger, type LogLevel, type LogRecord, memoryLogger, stderrLogger } from './log/index.js';
 export * from './outbox/index.js';
 export * from './session/index.js';
+export * from './sources/index.js';
 export * from './transport/index.js';
 export * from './uplink/index.js';

@@ -9,8 +9,9 @@ import { HEALTH_DEFAULTS, type HealthOptions } from '../device/health.js';
 import { errorText, GatewayError } from '../errors.js';
 import type { LogLevel } from '../log/index.js';
 import { OUTBOX_DEFAULT_MAX } from '../outbox/types.js';
-import type { SyntheticOptions } from '../session/index.js';
-import { bad, int, intList, type Json, num, obj, optStr, str, strList } from './read.js';
+import type { SourceConfig } from '../sources/index.js';
+import { bad, int, type Json, obj, optStr, str, strList } from './read.js';
+import { DEFAULT_SOURCE, parseSource } from './sources.js';
 
 export interface GatewayConfig {
   /** The gateway id the cloud issued (PROTOCOL.md §2.6): also the MQTT user name. */
@@ -31,7 +32,8 @@ export interface GatewayConfig {
   /** Local health/status endpoint; null disables it. */
   status: { host: string; port: number } | null;
   devices: { names: Record<string, string>; heartbeatMs?: number };
-  sources: SyntheticOptions[];
+  /** Data sources by name (README.md "Sources"); a `synthetic` one is always there. */
+  sources: SourceConfig[];
   defaultSource: string;
   /** Samples per second per training session; 0 = as fast as the device's credit allows. */
   sampleRate: number;
@@ -45,35 +47,11 @@ export interface GatewayConfig {
   keys: { file?: string; cloudApiUrl?: string; allowUnsigned: boolean };
 }
 
-const DEFAULT_SOURCE: SyntheticOptions = {
-  name: 'synthetic',
-  shape: [8, 8, 1],
-  classes: 4,
-  size: 1024,
-  seed: 1,
-  scale: 1 / 255,
-  zeroPoint: 0,
-};
-
 function backoff(v: Json | undefined, path: string, base: number, max: number) {
   const o = obj(v, path, ['baseMs', 'maxMs']);
   return {
     baseMs: int(o.baseMs, `${path}.baseMs`, base, 1, 3_600_000),
     maxMs: int(o.maxMs, `${path}.maxMs`, max, 1, 3_600_000),
-  };
-}
-
-function source(v: Json, path: string): SyntheticOptions {
-  const o = obj(v, path, ['name', 'type', 'shape', 'classes', 'size', 'seed', 'scale', 'zeroPoint']);
-  str(o.type, `${path}.type`, 'synthetic', /^synthetic$/);
-  return {
-    name: str(o.name, `${path}.name`),
-    shape: intList(o.shape, `${path}.shape`, 1, 0xffff),
-    classes: int(o.classes, `${path}.classes`, 4, 2, 256),
-    size: int(o.size, `${path}.size`, 1024, 1, 1 << 24),
-    seed: int(o.seed, `${path}.seed`, 1, 0, 0xffff_ffff),
-    scale: num(o.scale, `${path}.scale`, 1 / 255, 0),
-    zeroPoint: int(o.zeroPoint, `${path}.zeroPoint`, 0, 0, 255),
   };
 }
 
@@ -123,7 +101,12 @@ export function parseConfig(raw: Json, baseDir = process.cwd()): GatewayConfig {
     names[k] = str(v, `$.devices.names.${k}`);
   const sourcesRaw = c.sources === undefined ? [] : c.sources;
   if (!Array.isArray(sourcesRaw)) throw bad('$.sources', 'array expected');
-  const sources = sourcesRaw.map((s, i) => source(s, `$.sources[${i}]`));
+  const sources = sourcesRaw.map((s, i) => parseSource(s, `$.sources[${i}]`, baseDir));
+  const seen = new Set<string>();
+  for (const [i, s] of sources.entries()) {
+    if (seen.has(s.name)) throw bad(`$.sources[${i}].name`, `duplicate name ${JSON.stringify(s.name)}`);
+    seen.add(s.name);
+  }
   if (!sources.some((s) => s.name === DEFAULT_SOURCE.name)) sources.push(DEFAULT_SOURCE);
   const defaultSource = str(c.defaultSource, '$.defaultSource', sources[0]!.name);
   if (!sources.some((s) => s.name === defaultSource)) throw bad('$.defaultSource', 'names no source');

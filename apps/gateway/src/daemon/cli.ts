@@ -1,16 +1,21 @@
-/** `tinyfleet-gateway --config gateway.json`: the daemon; `--help`, `--version`. */
+/** `tinyfleet-gateway --config gateway.json`: the daemon; `session ...`: the local CLI; `--help`, `--version`. */
 import { loadConfig } from '../config/index.js';
 import { errorText, GatewayError } from '../errors.js';
 import { stderrLogger } from '../log/index.js';
 import { GATEWAY_VERSION, Gateway } from './gateway.js';
+import { SESSION_HELP, sessionMain } from './session-cli.js';
 
 export const HELP = `Usage: tinyfleet-gateway --config FILE
+       tinyfleet-gateway session start|stop|status ...   (the local CLI, below)
        tinyfleet-gateway --help | --version
 
 The TinyFleet gateway daemon: attaches microcontrollers over serial ports (PROTOCOL.md §3), registers
 them with the cloud (HELLO), relays their messages through a durable store-and-forward outbox over MQTT
-(§2), and runs training sessions the cloud starts (GW_COMMAND train.start / train.stop / train.config),
-streaming labelled samples with the device's flow control (§4.3).
+(§2), and runs training sessions the cloud or the local CLI starts (GW_COMMAND train.start / train.stop /
+train.config), streaming labelled samples from a data source with the device's flow control (§4.3).
+Sources (config sources[], by type): synthetic, mnist, fsdd, csv, png (data sets, split train|test,
+seeded order, optional "invert" for images, quantized to the model input's xs/xz), and live (samples
+POSTed to /samples on the status server, bounded queue, oldest dropped).
 
 Options:
   -c, --config FILE   JSON configuration (see infra/gateway/gateway.example.json)
@@ -18,9 +23,12 @@ Options:
   -V, --version       print the version
 
 Logs: one JSON object per line on stderr. Status: GET http://<status.host>:<status.port>/status
-(devices, link stats, outbox depth, cloud connection), /health (200 when connected to the cloud, else 503).
+(devices, link stats, outbox depth, cloud connection, sessions, sources), /health (200 when connected to
+the cloud, else 503), /sessions. Loopback clients only: POST /sessions/start, /sessions/stop, /samples.
 Stops cleanly on SIGINT/SIGTERM (GW_STATUS online=false, then DISCONNECT).
-`;
+See apps/gateway/README.md.
+
+${SESSION_HELP}`;
 
 export interface CliIo {
   out(s: string): void;
@@ -30,6 +38,7 @@ export interface CliIo {
 const stdio: CliIo = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
 
 export async function main(argv: readonly string[], io: CliIo = stdio): Promise<number> {
+  if (argv[0] === 'session') return sessionMain(argv.slice(1), io);
   let config: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];

@@ -18,10 +18,12 @@ import {
   TrustedKeys,
 } from '../ota/index.js';
 import { SqliteStore } from '../outbox/index.js';
-import { CommandRunner, type DataSource, syntheticSource } from '../session/index.js';
+import { CommandRunner } from '../session/index.js';
+import { SourceSet } from '../sources/index.js';
 import { type StatusServer, startStatusServer } from '../status/index.js';
 import { serialOpener, type TransportOpener } from '../transport/index.js';
 import { Uplink } from '../uplink/index.js';
+import { localApi } from './local-api.js';
 import { type DirLock, lockDataDir } from './lock.js';
 
 export const GATEWAY_VERSION = '0.1.0';
@@ -52,6 +54,7 @@ export class Gateway {
   readonly uplink: Uplink;
   readonly commands: CommandRunner;
   readonly ota: OtaService;
+  readonly sources: SourceSet;
   readonly #store: SqliteStore;
   readonly #lock: DirLock;
   readonly #log: Logger;
@@ -72,7 +75,9 @@ export class Gateway {
       this.#lock.release();
       throw e;
     }
-    const sources = new Map<string, DataSource>(config.sources.map((s) => [s.name, syntheticSource(s)]));
+    // Data sets load on the first session that uses them (src/sources).
+    this.sources = new SourceSet(config.sources);
+    const sources = this.sources;
     this.uplink = new Uplink({
       url: config.mqtt.url,
       gatewayId: config.gatewayId,
@@ -179,7 +184,17 @@ export class Gateway {
     const gw = new Gateway(config, deps);
     try {
       if (config.status) {
-        gw.#status = await startStatusServer(config.status.host, config.status.port, () => gw.snapshot());
+        const posts = localApi({
+          commands: gw.commands,
+          sources: gw.sources,
+          attached: () => gw.devices.list().flatMap((d) => (gw.devices.get(d.deviceId) ? [d.deviceId] : [])),
+        });
+        gw.#status = await startStatusServer(
+          config.status.host,
+          config.status.port,
+          () => gw.snapshot(),
+          posts,
+        );
       }
     } catch (e) {
       gw.#store.close();
@@ -227,6 +242,7 @@ export class Gateway {
       })),
       ports: this.devices.ports(),
       sessions: this.commands.sessions,
+      sources: this.sources.stats(),
     };
   }
 

@@ -76,3 +76,38 @@ export function startOnly(args: ValueMap | undefined): Record<string, unknown> {
   if (args?.msha !== undefined) out.modelSha256 = args.msha;
   return out;
 }
+
+/**
+ * The model input a session's samples must match (§4.3 item 4), when the command gives it: `xs`
+ * (float > 0), `xz` (uint 0..255), `xshape` (array of uint, one sample without the batch dimension).
+ * These are gateway-level keys of `train.start` (§4.7.2 free-form args); they are not sent to the device.
+ */
+export function inputArgs(args: ValueMap | undefined): {
+  shape?: number[];
+  scale?: number;
+  zeroPoint?: number;
+} {
+  const out: { shape?: number[]; scale?: number; zeroPoint?: number } = {};
+  const xs = args?.xs;
+  if (xs !== undefined && xs !== null) {
+    if (typeof xs !== 'number' || !Number.isFinite(xs) || xs <= 0)
+      throw new ProtocolError('BAD_FIELD', 'args.xs: a float > 0 expected');
+    out.scale = xs;
+  }
+  const xz = uintArg(args, 'xz');
+  if (xz !== undefined) {
+    if (xz > 255) throw new ProtocolError('OUT_OF_RANGE', 'args.xz: 0..255 expected');
+    out.zeroPoint = xz;
+  }
+  const xshape = args?.xshape;
+  if (xshape !== undefined && xshape !== null) {
+    const ok =
+      Array.isArray(xshape) &&
+      xshape.length >= 1 &&
+      xshape.length <= 3 &&
+      xshape.every((d) => typeof d === 'number' && Number.isInteger(d) && d >= 1 && d <= 0xffff);
+    if (!ok) throw new ProtocolError('BAD_FIELD', 'args.xshape: 1..3 dimensions of 1..65535 expected');
+    out.shape = xshape as number[];
+  }
+  return out;
+}

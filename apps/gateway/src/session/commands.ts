@@ -4,8 +4,7 @@
  * commands become TRAIN_START / TRAIN_STOP / TRAIN_CONFIG on the serial link (§4.4), and a started
  * session streams samples from a data source (§4.3).
  */
-import type { ErrorCodeName } from '@tinyfleet/protocol/constants';
-import { ErrorCode } from '@tinyfleet/protocol/constants';
+import { ErrorCode, P } from '@tinyfleet/protocol/constants';
 import { isProtocolError, ProtocolError } from '@tinyfleet/protocol/errors';
 import {
   encodeMessage,
@@ -20,8 +19,9 @@ import { topicFor } from '@tinyfleet/protocol/mqtt';
 import { errorText, GatewayError } from '../errors.js';
 import type { Logger } from '../log/index.js';
 import type { CommandLedger } from '../outbox/index.js';
-import { sessionIdArg, startOnly, textArg, tunables, uintArg } from './args.js';
-import type { DataSource } from './source.js';
+import { type SampleSource, SourceError } from '../sources/index.js';
+import { inputArgs, sessionIdArg, startOnly, textArg, tunables, uintArg } from './args.js';
+import { errorName, fail, type Outcome, resultOf } from './outcome.js';
 import { SampleStreamer } from './streamer.js';
 import { Replies } from './waiters.js';
 
@@ -35,7 +35,7 @@ export interface CommandRunnerOptions {
   readonly gatewayId: string;
   readonly ledger: CommandLedger;
   readonly device: (deviceId: string) => AttachedDevice | undefined;
-  readonly sources: ReadonlyMap<string, DataSource>;
+  readonly sources: { get(name: string): SampleSource | undefined };
   readonly defaultSource: string;
   /** Samples per second per session; 0 = as fast as credit allows. */
   readonly sampleRate: number;
@@ -53,7 +53,17 @@ export interface CommandRunnerOptions {
   };
 }
 
-type Outcome = { ok: true; result?: Value } | { ok: false; code: ErrorCodeName; text: string };
+/** A session streaming to a device, or one whose stream failed (kept for the status endpoint). */
+export interface SessionInfo {
+  device: string;
+  sid: number;
+  source: string;
+  progress: SampleStreamer['progress'];
+  error?: string;
+}
+
+/** Envelope and keys of a SAMPLE_BATCH besides x and y, generously (§4.3.1); as in streamer.ts. */
+const BATCH_OVERHEAD = 128;
 
 const FINAL = new Set(['STOPPED', 'DONE', 'FAILED']);
 
@@ -61,18 +71,23 @@ export class CommandRunner {
   readonly #o: CommandRunnerOptions;
   readonly #replies = new Replies();
   readonly #streams = new Map<string, SampleStreamer>();
+  readonly #sourceOf = new Map<string, string>();
+  /** The latest failed streams (device:sid -> reason), newest last, at most 16. */
+  readonly #failed = new Map<string, SessionInfo>();
   #stopped = false;
 
   constructor(o: CommandRunnerOptions) {
     this.#o = o;
   }
 
-  get sessions(): { device: string; sid: number; progress: SampleStreamer['progress'] }[] {
-    return [...this.#streams.entries()].map(([k, s]) => ({
+  get sessions(): SessionInfo[] {
+    const running = [...this.#streams.entries()].map(([k, s]) => ({
       device: k.slice(0, k.lastIndexOf(':')),
       sid: s.sessionId,
+      source: this.#sourceOf.get(k) ?? '',
       progress: s.progress,
     }));
+    return [...running, ...this.#failed.values()];
   }
 
   /** A GW_COMMAND from the cloud. A repeated id republishes the recorded results (§2.5 item 3). */
@@ -91,37 +106,35 @@ export class CommandRunner {
     void this.#run(cmd, key);
   }
 
-  async #run(cmd: GwCommand, key: string): Promise<void> {
+  /**
+   * A command made on this gateway (the local CLI): executed and recorded like a cloud command, its
+   * results go to the cloud through the outbox (§4.7.3) and are returned here.
+   */
+  async runLocal(cmd: GwCommand): Promise<GwCommandResult[]> {
+    const key = messageIdHex(cmd.id);
+    this.#o.ledger.begin(key, cmd.commandId);
+    return this.#run(cmd, key);
+  }
+
+  async #run(cmd: GwCommand, key: string): Promise<GwCommandResult[]> {
     const targets: (string | undefined)[] = cmd.targets.length === 0 ? [undefined] : cmd.targets;
     const outcomes = await Promise.all(targets.map((t) => this.#one(cmd, t)));
+    const results = outcomes.map((o, i) => resultOf(cmd, targets[i], o));
     // An `ota.job` cut short by a stop stays running in the ledger; the next start resumes it (src/ota).
-    if (this.#stopped && cmd.command === 'ota.job') return;
+    if (this.#stopped && cmd.command === 'ota.job') return results;
     const topic = topicFor('GW_COMMAND_RESULT', { gatewayId: this.#o.gatewayId });
-    const results = outcomes.map((o, i) => ({
-      topic,
-      payload: encodeMessage(this.#result(cmd, targets[i], o)),
-    }));
-    this.#o.ledger.finish(key, results);
+    this.#o.ledger.finish(
+      key,
+      results.map((r) => ({ topic, payload: encodeMessage(r) })),
+    );
     if (cmd.command === 'ota.job') this.#o.ota?.finished(key);
     this.#o.flushed();
+    return results;
   }
 
   /** Runs again a command the ledger holds as running (an `ota.job` after a gateway restart). */
   resume(cmd: GwCommand): void {
     void this.#run(cmd, messageIdHex(cmd.id));
-  }
-
-  #result(cmd: GwCommand, dev: string | undefined, o: Outcome): GwCommandResult {
-    const base = {
-      type: 'GW_COMMAND_RESULT' as const,
-      id: randomMessageId(),
-      ts: Date.now(),
-      re: cmd.id,
-      commandId: cmd.commandId,
-      ...(dev !== undefined && { deviceId: dev }),
-    };
-    if (o.ok) return { ...base, ok: true, ...(o.result !== undefined && { result: o.result }) };
-    return { ...base, ok: false, error: ErrorCode[o.code], text: o.text.slice(0, 256) };
   }
 
   async #one(cmd: GwCommand, dev: string | undefined): Promise<Outcome> {
@@ -150,6 +163,7 @@ export class CommandRunner {
       }
     } catch (e) {
       if (isProtocolError(e)) return fail(e.code, e.message);
+      if (e instanceof SourceError) return fail(e.wire, e.message);
       if (e instanceof GatewayError && e.code === 'TIMEOUT') return fail('TIMEOUT', e.message);
       if (e instanceof GatewayError && e.code === 'NOT_ATTACHED') return fail('LINK_DOWN', e.message);
       this.#o.log.error('command failed', { cid: cmd.commandId, device: dev, error: errorText(e) });
@@ -186,9 +200,64 @@ export class CommandRunner {
     if (!source) throw new ProtocolError('BAD_FIELD', `args.src: no data source ${JSON.stringify(srcName)}`);
     const body: Record<string, unknown> = { ...tunables(cmd.args), ...startOnly(cmd.args) };
     const epochs = uintArg(cmd.args, 'epochs');
+    const key = `${dev}:${sid}`;
+    const existing = this.#streams.get(key);
+    if (existing) return this.#restart(cmd, dev, d, sid, body);
+    // Open the source before the device hears of the session: a missing data set, float inputs
+    // without the model's xs/xz, or a shape other than the model input's fail here (§4.3 item 4).
+    const feed = await source.open(inputArgs(cmd.args));
+    const per = feed.shape.reduce((a, b) => a * b, 1);
+    if (per + 1 + BATCH_OVERHEAD > d.maxMessageBytes || per > P.MESSAGE_MAX_TENSOR_BYTES) {
+      feed.close();
+      throw new ProtocolError(
+        'TOO_LARGE',
+        `a sample of ${srcName} (${per} bytes) does not fit a message of ${dev} (mmsg ${d.maxMessageBytes})`,
+      );
+    }
     // §4.7.2: smax = epochs x the source's size when epochs is given and smax is not.
-    if (epochs !== undefined && body.maxSamples === undefined) body.maxSamples = epochs * source.size;
-    const m = {
+    if (epochs !== undefined && body.maxSamples === undefined) {
+      if (feed.size === 0) {
+        feed.close();
+        throw new ProtocolError('BAD_FIELD', `args.epochs: source ${srcName} is live (no epochs); use smax`);
+      }
+      body.maxSamples = epochs * feed.size;
+    }
+    // The device's first SAMPLE_CREDIT follows its answer at once, so the streamer exists before we send.
+    const streamer = new SampleStreamer({
+      sessionId: sid,
+      feed,
+      rate: this.#o.sampleRate,
+      total: typeof body.maxSamples === 'number' ? body.maxSamples : 0,
+      maxMessageBytes: d.maxMessageBytes,
+      send: (msg) => this.#o.device(dev)?.send(msg) ?? false,
+      onError: (e) => this.#endStream(key, `source ${srcName}: ${errorText(e)}`),
+    });
+    this.#streams.set(key, streamer);
+    this.#sourceOf.set(key, srcName);
+    this.#failed.delete(key);
+    try {
+      const r = await this.#request(dev, d, this.#trainStart(sid, body), this.#timeout(cmd));
+      if (r.state !== 'RUNNING') {
+        this.#endStream(key);
+        return { ok: true, result: { sid, st: r.state } };
+      }
+      streamer.start();
+      this.#o.log.info('training session running', { device: dev, sid, source: srcName });
+      return { ok: true, result: { sid, st: r.state } };
+    } catch (e) {
+      this.#endStream(key);
+      throw e;
+    }
+  }
+
+  /** TRAIN_START for a session that already streams (a repeated start): the device answers its state. */
+  async #restart(cmd: GwCommand, dev: string, d: AttachedDevice, sid: number, body: Record<string, unknown>) {
+    const r = await this.#request(dev, d, this.#trainStart(sid, body), this.#timeout(cmd));
+    return { ok: true as const, result: { sid, st: r.state } };
+  }
+
+  #trainStart(sid: number, body: Record<string, unknown>): Message & { sessionId: number } {
+    return {
       type: 'TRAIN_START',
       id: randomMessageId(),
       ts: Date.now(),
@@ -197,33 +266,6 @@ export class CommandRunner {
     } as Message & {
       sessionId: number;
     };
-    const key = `${dev}:${sid}`;
-    // The device's first SAMPLE_CREDIT follows its answer at once, so the streamer exists before we send.
-    const existing = this.#streams.get(key);
-    const streamer =
-      existing ??
-      new SampleStreamer({
-        sessionId: sid,
-        source,
-        rate: this.#o.sampleRate,
-        total: typeof body.maxSamples === 'number' ? body.maxSamples : 0,
-        maxMessageBytes: d.maxMessageBytes,
-        send: (msg) => this.#o.device(dev)?.send(msg) ?? false,
-      });
-    this.#streams.set(key, streamer);
-    try {
-      const r = await this.#request(dev, d, m, this.#timeout(cmd));
-      if (r.state !== 'RUNNING') {
-        this.#endStream(key);
-        return { ok: true, result: { sid, st: r.state } };
-      }
-      if (!existing) streamer.start();
-      this.#o.log.info('training session running', { device: dev, sid, source: source.name });
-      return { ok: true, result: { sid, st: r.state } };
-    } catch (e) {
-      if (!existing) this.#endStream(key);
-      throw e;
-    }
   }
 
   async #stop(cmd: GwCommand, dev: string, d: AttachedDevice): Promise<Outcome> {
@@ -247,9 +289,22 @@ export class CommandRunner {
     return { ok: true, result: { sid, st: r.state } };
   }
 
-  #endStream(key: string): void {
-    this.#streams.get(key)?.stop();
+  #endStream(key: string, error?: string): void {
+    const s = this.#streams.get(key);
+    s?.stop();
     this.#streams.delete(key);
+    if (s && error !== undefined) {
+      this.#o.log.error('sample stream failed', { key, error });
+      this.#failed.set(key, {
+        device: key.slice(0, key.lastIndexOf(':')),
+        sid: s.sessionId,
+        source: this.#sourceOf.get(key) ?? '',
+        progress: s.progress,
+        error,
+      });
+      for (const k of this.#failed.keys()) if (this.#failed.size > 16) this.#failed.delete(k);
+    }
+    this.#sourceOf.delete(key);
   }
 
   /** Every message of an attached device passes here (replies, credit, session ends). */
@@ -257,7 +312,11 @@ export class CommandRunner {
     this.#replies.offer(dev, m);
     if (m.type === 'SAMPLE_CREDIT') this.#streams.get(`${dev}:${m.sessionId}`)?.credit(m.nextSeq, m.credit);
     else if (m.type === 'TRAIN_STATUS' && FINAL.has(m.state)) this.#endStream(`${dev}:${m.sessionId}`);
-    else if (m.type === 'ERROR' && (m.code === ErrorCode.OUT_OF_RANGE || m.code === ErrorCode.BUSY)) {
+    else if (m.type === 'ERROR' && m.code === ErrorCode.INCOMPATIBLE) {
+      // §4.3 item 4: the samples do not match the model input (shape, xs, xz); resending cannot help.
+      for (const k of [...this.#streams.keys()])
+        if (k.startsWith(`${dev}:`)) this.#endStream(k, `device ${dev}: INCOMPATIBLE ${m.text ?? ''}`.trim());
+    } else if (m.type === 'ERROR' && (m.code === ErrorCode.OUT_OF_RANGE || m.code === ErrorCode.BUSY)) {
       // §4.3 item 3: a gap or an over-limit batch; resend from the latest credit's `next`.
       for (const [k, s] of this.#streams) if (k.startsWith(`${dev}:`)) s.rewind();
     }
@@ -279,13 +338,4 @@ export class CommandRunner {
     this.#replies.clear();
     for (const k of [...this.#streams.keys()]) this.#endStream(k);
   }
-}
-
-function fail(code: ErrorCodeName, text: string): Outcome {
-  return { ok: false, code, text };
-}
-
-function errorName(code: number): ErrorCodeName {
-  const hit = Object.entries(ErrorCode).find(([, v]) => v === code);
-  return (hit?.[0] as ErrorCodeName | undefined) ?? 'INTERNAL';
 }

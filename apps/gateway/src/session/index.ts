@@ -1,4 +1,8 @@
 export { sessionIdArg, tunables } from './args.js';
-export { type AttachedDevice, CommandRunner, type CommandRunnerOptions } from './commands.js';
-export { type DataSource, type LabelledSample, type SyntheticOptions, syntheticSource } from './source.js';
+export {
+  type AttachedDevice,
+  CommandRunner,
+  type CommandRunnerOptions,
+  type SessionInfo,
+} from './commands.js';
 export { SampleStreamer, type StreamerOptions } from './streamer.js';

@@ -3,14 +3,16 @@
  * numbered from 0, never at or above the device's granted limit `next + cr` (the largest seen), at most
  * `rate` samples per second, each batch within the device's message limit. On a gap reported by the
  * device (ERROR OUT_OF_RANGE) or after a link reset it resends from the `next` of the latest credit.
+ * A live feed may have fewer samples ready than the credit allows: batches are then as large as what is
+ * ready, and the rest follows on later ticks.
  */
 import { P } from '@tinyfleet/protocol/constants';
 import { type Message, randomMessageId } from '@tinyfleet/protocol/messages';
-import type { DataSource } from './source.js';
+import type { SessionFeed } from '../sources/index.js';
 
 export interface StreamerOptions {
   readonly sessionId: number;
-  readonly source: DataSource;
+  readonly feed: SessionFeed;
   /** Samples per second; 0 = as fast as credit allows. */
   readonly rate: number;
   /** Samples to send in total; 0 = no limit (the device ends the session). */
@@ -20,6 +22,8 @@ export interface StreamerOptions {
   /** Sends a message; false when the link's queue is full or the device is not attached. */
   readonly send: (m: Message) => boolean;
   readonly tickMs?: number;
+  /** The feed failed (e.g. a file unreadable after loading): the streamer has stopped. */
+  readonly onError?: (e: unknown) => void;
 }
 
 /** Envelope and keys of a SAMPLE_BATCH besides x and y, generously (§4.3.1). */
@@ -51,12 +55,14 @@ export class SampleStreamer {
   stop(): void {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;
+    this.o.feed.close();
   }
 
   /** SAMPLE_CREDIT (§4.3 item 1): the grant is absolute, so keep the largest. */
   credit(next: number, cr: number): void {
     this.#acked = Math.max(this.#acked, next);
     this.#limit = Math.max(this.#limit, next + cr);
+    this.o.feed.release(this.#acked);
     this.tick();
   }
 
@@ -67,7 +73,7 @@ export class SampleStreamer {
 
   tick(): void {
     const now = Date.now();
-    const per = this.o.source.shape.reduce((a, b) => a * b, 1);
+    const per = this.o.feed.shape.reduce((a, b) => a * b, 1);
     if (this.o.rate > 0) {
       this.#tokens = Math.min(
         this.#tokens + ((now - this.#lastTick) * this.o.rate) / 1000,
@@ -81,8 +87,18 @@ export class SampleStreamer {
       let n = Math.min(maxBatch, this.#limit - this.#nextSeq);
       if (this.o.total > 0) n = Math.min(n, this.o.total - this.#nextSeq);
       if (this.o.rate > 0) n = Math.min(n, Math.floor(this.#tokens));
+      n = Math.min(n, this.o.feed.available(this.#nextSeq));
       if (n < 1) return;
-      if (!this.o.send(this.#batch(this.#nextSeq, n, per))) return;
+      let batch: Message;
+      try {
+        batch = this.#batch(this.#nextSeq, n, per);
+      } catch (e) {
+        // Never let a bad sample escape the timer: the session's stream ends, the daemon carries on.
+        this.stop();
+        this.o.onError?.(e);
+        return;
+      }
+      if (!this.o.send(batch)) return;
       this.#sent++;
       this.#nextSeq += n;
       if (this.o.rate > 0) this.#tokens -= n;
@@ -93,7 +109,7 @@ export class SampleStreamer {
     const x = new Uint8Array(n * per);
     const y = new Uint8Array(n);
     for (let i = 0; i < n; i++) {
-      const s = this.o.source.sample(seq + i);
+      const s = this.o.feed.sample(seq + i);
       x.set(s.x, i * per);
       y[i] = s.y;
     }
@@ -102,10 +118,11 @@ export class SampleStreamer {
       id: randomMessageId(),
       sessionId: this.o.sessionId,
       firstSeq: seq,
-      shape: [n, ...this.o.source.shape],
+      shape: [n, ...this.o.feed.shape],
       x,
-      inputScale: this.o.source.scale,
-      inputZeroPoint: this.o.source.zeroPoint,
+      // §4.3 item 4: the model input's scale and zero point, as the feed quantized the samples.
+      inputScale: this.o.feed.scale,
+      inputZeroPoint: this.o.feed.zeroPoint,
       labels: y,
     };
   }

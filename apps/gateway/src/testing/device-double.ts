@@ -68,6 +68,15 @@ export class TestDeviceDouble {
     this.#attach(t);
   }
 
+  /**
+   * The gateway went away and came back on a new line (a gateway restart): a fresh link session, but
+   * the device keeps running: same boot counter, training session and OTA state.
+   */
+  replug(t: ByteTransport): void {
+    this.#ep = new LinkEndpoint({ window: 8 });
+    this.#attach(t);
+  }
+
   get bootCounter(): number {
     return this.#ids.bootCounter;
   }
