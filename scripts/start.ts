@@ -82,13 +82,14 @@ const show = (p: string) => {
   return r && !r.startsWith('..') ? r : p;
 };
 
-// Data: the gateway's sources are synthetic only in this version (apps/gateway/src/session/source.ts);
-// with MNIST at hand, the synthetic source takes its shape.
-const mnist = join(REPO_ROOT, '..', 'shared', 'datasets', 'mnist');
+// Data: MNIST from ../shared/datasets (or $TINYFLEET_DATASETS) when present, streamed by the gateway's
+// mnist source; else the gateway's generated synthetic source.
+const datasets = process.env.TINYFLEET_DATASETS ?? join(REPO_ROOT, '..', 'shared', 'datasets');
+const mnist = join(datasets, 'mnist');
 const hasMnist = existsSync(mnist);
 const source: SourceConfig = hasMnist
-  ? { name: 'mnist-shaped', shape: [28, 28, 1], classes: 10, size: 2048 }
-  : { name: 'synthetic', shape: [8, 8, 1], classes: 4, size: 1024 };
+  ? { name: 'mnist', type: 'mnist', dir: datasets, split: 'train' }
+  : { name: 'synthetic', type: 'synthetic', shape: [8, 8, 1], classes: 4, size: 1024 };
 
 const say = (s: string) => console.log(s);
 let site: Site | undefined;
@@ -154,8 +155,8 @@ Where to look
   if (train) {
     say(
       hasMnist
-        ? `data: ${show(mnist)} is present, but the gateway's data sources are synthetic only in this version;\n      training uses its synthetic source in MNIST's shape (28x28x1, 10 classes)`
-        : 'data: no ../shared/datasets/mnist; training uses the gateway synthetic source (8x8x1, 4 classes)',
+        ? `data: MNIST from ${show(mnist)} (train split), streamed by the gateway`
+        : 'data: no MNIST in ../shared/datasets; training uses the gateway synthetic source (8x8x1, 4 classes)',
     );
     const session = await site.startTraining({ src: source.name, epochs: 1, lr: 0.01 });
     say(

@@ -10,13 +10,23 @@ import { REPO_ROOT } from './vmcu.js';
 
 export const GATEWAY_BIN = join(REPO_ROOT, 'apps', 'gateway', 'bin', 'tinyfleet-gateway.js');
 
-/** One synthetic data source of the gateway (apps/gateway/src/session/source.ts). */
-export interface SourceConfig {
-  readonly name: string;
-  readonly shape: readonly number[];
-  readonly classes: number;
-  readonly size: number;
-}
+/** The gateway data source a site trains on (config `sources[]`, apps/gateway/README.md). */
+export type SourceConfig =
+  | {
+      readonly name: string;
+      readonly type: 'synthetic';
+      readonly shape: readonly number[];
+      readonly classes: number;
+      readonly size: number;
+    }
+  | {
+      readonly name: string;
+      readonly type: 'mnist';
+      /** Folder holding mnist/ (default: the gateway's default datasets folder). */
+      readonly dir?: string;
+      readonly split?: 'train' | 'test';
+      readonly transform?: 'invert';
+    };
 
 export interface GatewaySetup {
   readonly gatewayId: string;
@@ -45,7 +55,9 @@ export function writeGatewayConfig(file: string, s: GatewaySetup): string {
     reopen: { baseMs: 250, maxMs: 2000 },
     status: { host: '127.0.0.1', port: s.statusPort },
     devices: { heartbeatMs: s.heartbeatMs },
-    sources: [{ type: 'synthetic', seed: 1, scale: 1 / 255, zeroPoint: 0, ...s.source }],
+    sources: [
+      s.source.type === 'synthetic' ? { seed: 1, scale: 1 / 255, zeroPoint: 0, ...s.source } : s.source,
+    ],
     defaultSource: s.source.name,
     sampleRate: 200,
     logLevel: 'info',

@@ -64,7 +64,13 @@ export interface CloudSession {
   deviceIds: string[];
 }
 
-const DEFAULT_SOURCE: SourceConfig = { name: 'synthetic', shape: [8, 8, 1], classes: 4, size: 1024 };
+const DEFAULT_SOURCE: SourceConfig = {
+  name: 'synthetic',
+  type: 'synthetic',
+  shape: [8, 8, 1],
+  classes: 4,
+  size: 1024,
+};
 
 export class Site {
   readonly dataDir: string;
