@@ -25,8 +25,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     case TF_MSG_HEARTBEAT: rc = tf_msg_encode_heartbeat(&m.env, &m.u.heartbeat, buf, sizeof buf, &len); break;
     case TF_MSG_LOG: rc = tf_msg_encode_log(&m.env, &m.u.log, buf, sizeof buf, &len); break;
     case TF_MSG_INFER_RESULT: rc = tf_msg_encode_infer_result(&m.env, &m.u.infer_result, buf, sizeof buf, &len); break;
-    case TF_MSG_INFER_REQUEST: rc = TF_STATUS_BAD_STATE; break; /* gateway -> device only: no device encoder */
-    default: rc = tf_msg_encode_error(&m.env, &m.u.error, buf, sizeof buf, &len); break;
+    case TF_MSG_SAMPLE_CREDIT: rc = tf_msg_encode_sample_credit(&m.env, &m.u.sample_credit, buf, sizeof buf, &len); break;
+    case TF_MSG_TRAIN_STATUS: rc = tf_msg_encode_train_status(&m.env, &m.u.train_status, buf, sizeof buf, &len); break;
+    case TF_MSG_TRAIN_METRICS: rc = tf_msg_encode_train_metrics(&m.env, &m.u.train_metrics, buf, sizeof buf, &len); break;
+    case TF_MSG_GRAD_UPDATE: rc = tf_msg_encode_grad_update(&m.env, &m.u.grad_update, buf, sizeof buf, &len); break;
+    case TF_MSG_OTA_STATUS: rc = tf_msg_encode_ota_status(&m.env, &m.u.ota_status, buf, sizeof buf, &len); break;
+    case TF_MSG_ERROR: rc = tf_msg_encode_error(&m.env, &m.u.error, buf, sizeof buf, &len); break;
+    default: rc = TF_STATUS_BAD_STATE; break; /* no device encoder for this type (gateway -> device, or training) */
     }
     if (rc == TF_OK) {
       tf_msg_t m2;

@@ -41,9 +41,17 @@ static void flash_file_semantics_and_persistence(void) {
   TF_CHECK_OK(fl.erase(fl.ctx, 4096));
   TF_CHECK_OK(fl.read(fl.ctx, 4096, out, 16));
   TF_CHECK_EQ(out[0], 0xFFu);
+  memset(a, 0x0A, sizeof a);
+  TF_CHECK_OK(fl.program(fl.ctx, 0, a, 8));
   tf_host_flash_close(&f);
 
-  TF_CHECK_RC(tf_host_flash_open(&f, &fl, g_path, 16384, 4096, 8), TF_STATUS_BAD_FIELD); /* other size */
+  TF_CHECK_RC(tf_host_flash_open(&f, &fl, g_path, 4096, 4096, 8), TF_STATUS_BAD_FIELD); /* smaller: refused */
+  TF_CHECK_OK(tf_host_flash_open(&f, &fl, g_path, 16384, 4096, 8)); /* larger: extended, kept + erased */
+  TF_CHECK_OK(fl.read(fl.ctx, 0, out, 1));
+  TF_CHECK_EQ(out[0], 0x0Au);
+  TF_CHECK_OK(fl.read(fl.ctx, 12288, out, 16));
+  TF_CHECK_EQ(out[0], 0xFFu);
+  tf_host_flash_close(&f);
   unlink(g_path);
 }
 

@@ -186,6 +186,163 @@ static void field_str(const char *key, const tf_msg_str_t *s, int text) {
   }
 }
 
+static void f32_field(const char *key, float f) {
+  printf(",\"%s\":%.9g", key, (double)f);
+}
+
+static void bits_field(const char *key, uint32_t bits) {
+  float f;
+  memcpy(&f, &bits, sizeof f);
+  f32_field(key, f);
+}
+
+static void shape_field(const uint32_t *shape, uint8_t rank) {
+  size_t i;
+  printf(",\"shape\":[");
+  for (i = 0; i < rank; i++) {
+    printf("%s%lu", i > 0 ? "," : "", (unsigned long)shape[i]);
+  }
+  printf("]");
+}
+
+static void sha_field(const char *key, const uint8_t *sha, size_t n) {
+  if (sha != NULL) {
+    printf(",\"%s\":", key);
+    hex(sha, n);
+  }
+}
+
+static void train_params(const tf_msg_train_params_t *p) {
+  if (p->has_lmin) f32_field("lmin", p->lmin);
+  if (p->has_lmax) f32_field("lmax", p->lmax);
+  if (p->has_lr) f32_field("lr", p->lr);
+  if (p->has_bs) printf(",\"bs\":%lu", (unsigned long)p->bs);
+  if (p->has_eps) printf(",\"eps\":%lu", (unsigned long)p->eps);
+  if (p->has_ea) f32_field("ea", p->ea);
+  if (p->has_ee) f32_field("ee", p->ee);
+  if (p->has_ew) f32_field("ew", p->ew);
+  if (p->has_steps) printf(",\"steps\":%lu", (unsigned long)p->steps);
+  if (p->has_smax) printf(",\"smax\":%lu", (unsigned long)p->smax);
+  if (p->has_me) printf(",\"me\":%lu", (unsigned long)p->me);
+  if (p->has_ge) printf(",\"ge\":%lu", (unsigned long)p->ge);
+  if (p->has_gk) printf(",\"gk\":%lu", (unsigned long)p->gk);
+}
+
+/* §4.3, §4.4, §4.6 bodies */
+static void dump_body2(const tf_msg_t *m) {
+  size_t i;
+
+  switch (m->env.type) {
+  case TF_MSG_SAMPLE_BATCH: {
+    const tf_msg_sample_batch_t *b = &m->u.sample_batch;
+    printf(",\"sid\":%lu,\"seq\":%lu", (unsigned long)b->sid, (unsigned long)b->seq);
+    shape_field(b->shape, b->rank);
+    field_str("x", &b->x, 0);
+    bits_field("xs", b->xs_bits);
+    printf(",\"xz\":%lu", (unsigned long)b->xz);
+    field_str("y", &b->y, 0);
+    break;
+  }
+  case TF_MSG_SAMPLE_CREDIT:
+    printf(",\"sid\":%lu,\"next\":%lu,\"cr\":%lu", (unsigned long)m->u.sample_credit.sid,
+           (unsigned long)m->u.sample_credit.next, (unsigned long)m->u.sample_credit.cr);
+    break;
+  case TF_MSG_TRAIN_START:
+  case TF_MSG_TRAIN_CONFIG:
+  case TF_MSG_TRAIN_STOP: {
+    const tf_msg_train_start_t *b = &m->u.train_start;
+    printf(",\"sid\":%lu", (unsigned long)b->sid);
+    if (b->has_layers) {
+      printf(",\"layers\":[");
+      for (i = 0; i < b->layer_count; i++) {
+        printf("%s%u", i > 0 ? "," : "", b->layers[i]);
+      }
+      printf("]");
+    }
+    train_params(&b->p);
+    field_str("msha", &b->msha, 0);
+    break;
+  }
+  case TF_MSG_TRAIN_STATUS: {
+    const tf_msg_train_status_t *b = &m->u.train_status;
+    printf(",\"sid\":%lu,\"st\":%u,\"step\":%lu,\"n\":%lu", (unsigned long)b->sid, b->st,
+           (unsigned long)b->step, (unsigned long)b->n);
+    if (b->has_err) printf(",\"err\":%u", b->err);
+    field_str("msg", &b->msg, 1);
+    break;
+  }
+  case TF_MSG_TRAIN_METRICS: {
+    const tf_msg_train_metrics_t *b = &m->u.train_metrics;
+    printf(",\"sid\":%lu,\"step\":%lu,\"n\":%lu", (unsigned long)b->sid, (unsigned long)b->step,
+           (unsigned long)b->n);
+    f32_field("loss", b->loss);
+    f32_field("acc", b->acc);
+    f32_field("ur", b->ur);
+    printf(",\"cyc\":%llu,\"mem\":%lu,\"us\":%lu", (unsigned long long)b->cyc, (unsigned long)b->mem,
+           (unsigned long)b->us);
+    break;
+  }
+  case TF_MSG_GRAD_UPDATE: {
+    const tf_msg_grad_update_t *b = &m->u.grad_update;
+    printf(",\"sid\":%lu,\"step\":%lu,\"layer\":%lu,\"kind\":%lu,\"n\":%lu,\"nst\":%lu,\"es\":%lu",
+           (unsigned long)b->sid, (unsigned long)b->step, (unsigned long)b->layer, (unsigned long)b->kind,
+           (unsigned long)b->n, (unsigned long)b->nst, (unsigned long)b->es);
+    printf(",\"idx\":{\"$tag\":69,\"value\":");
+    hex(b->idx.data, b->idx.len);
+    printf("}");
+    field_str("q", &b->q, 0);
+    bits_field("qs", b->qs_bits);
+    printf(",\"qz\":%lu", (unsigned long)b->qz);
+    if (b->has_eps) f32_field("eps", b->eps);
+    break;
+  }
+  case TF_MSG_OTA_OFFER: {
+    const tf_msg_ota_offer_t *b = &m->u.ota_offer;
+    sha_field("sha", b->sha, 32);
+    printf(",\"size\":%lu,\"bs\":%lu,\"nb\":%lu,\"mver\":%lu", (unsigned long)b->size, (unsigned long)b->bs,
+           (unsigned long)b->nb, (unsigned long)b->mver);
+    sha_field("kid", b->kid, 8);
+    break;
+  }
+  case TF_MSG_OTA_BLOCK:
+    sha_field("sha", m->u.ota_block.sha, 32);
+    printf(",\"i\":%lu", (unsigned long)m->u.ota_block.i);
+    field_str("d", &m->u.ota_block.d, 0);
+    break;
+  case TF_MSG_OTA_COMMIT:
+  case TF_MSG_OTA_CONFIRM:
+  case TF_MSG_OTA_REVERT:
+  case TF_MSG_OTA_TEST_BOOT: {
+    const tf_msg_ota_sha_t *b = &m->u.ota;
+    sha_field("sha", b->sha, 32);
+    if (b->has_smoke) {
+      shape_field(b->shape, b->rank);
+      field_str("x", &b->x, 0);
+      bits_field("xs", b->xs_bits);
+      printf(",\"xz\":%lu", (unsigned long)b->xz);
+      sha_field("ysha", b->ysha, 32);
+    }
+    break;
+  }
+  case TF_MSG_OTA_STATUS: {
+    const tf_msg_ota_status_t *b = &m->u.ota_status;
+    printf(",\"st\":%u", b->st);
+    sha_field("sha", b->sha, 32);
+    if (b->has_mver) printf(",\"mver\":%lu", (unsigned long)b->mver);
+    if (b->have.data != NULL) {
+      printf(",\"nb\":%lu", (unsigned long)b->nb);
+      field_str("have", &b->have, 0);
+    }
+    if (b->has_aslot) printf(",\"aslot\":%u", b->aslot);
+    if (b->has_pslot) printf(",\"pslot\":%u", b->pslot);
+    if (b->has_err) printf(",\"err\":%u", b->err);
+    break;
+  }
+  default:
+    break;
+  }
+}
+
 static void dump_msg(const tf_msg_t *m) {
   size_t i;
 
@@ -278,10 +435,32 @@ static void dump_msg(const tf_msg_t *m) {
       field_str("msg", &m->u.error.msg, 1);
       break;
     default:
+      dump_body2(m);
       break;
     }
   }
   printf("}");
+}
+
+/* The device's encoders (reports it sends): re-encode the decoded message; "reenc" says whether
+ * the bytes equal the vector's (the generator's preferred serialization) and "redec" whether the C
+ * decoder accepts them again. */
+static void reencode(const tf_msg_t *m, size_t len) {
+  static uint8_t out[8192];
+  size_t n = 0;
+  tf_status_t rc;
+  tf_msg_t again;
+
+  switch (m->env.type) {
+  case TF_MSG_SAMPLE_CREDIT: rc = tf_msg_encode_sample_credit(&m->env, &m->u.sample_credit, out, sizeof out, &n); break;
+  case TF_MSG_TRAIN_STATUS: rc = tf_msg_encode_train_status(&m->env, &m->u.train_status, out, sizeof out, &n); break;
+  case TF_MSG_TRAIN_METRICS: rc = tf_msg_encode_train_metrics(&m->env, &m->u.train_metrics, out, sizeof out, &n); break;
+  case TF_MSG_GRAD_UPDATE: rc = tf_msg_encode_grad_update(&m->env, &m->u.grad_update, out, sizeof out, &n); break;
+  case TF_MSG_OTA_STATUS: rc = tf_msg_encode_ota_status(&m->env, &m->u.ota_status, out, sizeof out, &n); break;
+  default: return;
+  }
+  printf(",\"reenc\":%s,\"redec\":\"%s\"", rc == TF_OK && n == len && memcmp(out, g_file, n) == 0 ? "true" : "false",
+         tf_status_name(rc == TF_OK ? tf_msg_decode(out, n, sizeof out, &again) : rc));
 }
 
 static const char *g_cbor_kind = "cbor";
@@ -314,6 +493,7 @@ static void cbor_file(const char *dir, const char *name) {
          (unsigned long)m.env.type, m.body_decoded ? "true" : "false");
   if (rc == TF_OK) {
     dump_msg(&m);
+    reencode(&m, (size_t)len);
   }
   printf("}\n");
 }

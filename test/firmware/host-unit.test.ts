@@ -57,6 +57,16 @@ for (const c of COMPILERS) {
         if (t === 'test_slots_powerloss') {
           expect(r.output, r.output).toMatch(/power-loss replay: [1-9]\d* cut points tested/);
         }
+        if (t === 'test_ota') {
+          expect(r.output, r.output).toMatch(/ota power-loss replay: [1-9]\d* cut points tested/);
+        }
+        if (t === 'test_nn_vectors') {
+          // every forward kernel vector of protocol/vectors/nn, bit-exact; FQT cases counted as skipped
+          const counts = /nn vectors: (\d+) forward cases run, (\d+) FQT cases skipped/.exec(r.output);
+          expect(counts, r.output).not.toBeNull();
+          expect(Number(counts?.[1]), r.output).toBeGreaterThan(40);
+          console.log(`${c.name}: ${counts?.[0]}; ${closing?.[0]}`);
+        }
       });
     }
   });

@@ -11,16 +11,15 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, constants, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ReadStream } from 'node:tty';
 import { Interpreter, type QGraph, writeQuantizedArtifact } from '@tinyfleet/cloud/quant';
-import { LinkEndpoint, type LinkEvent } from '@tinyfleet/protocol/link';
-import { decodeMessage, encodeMessage, type Message, randomMessageId } from '@tinyfleet/protocol/messages';
+import { encodeMessage, type Message, randomMessageId } from '@tinyfleet/protocol/messages';
 import { afterEach, describe, expect, it } from 'vitest';
 import { firmwareModels, firstMismatch, randomInputs } from './nn-models.js';
 import { cmakeBuild, FIRMWARE_DIR, missingTool, run } from './toolchain.js';
+import { Gateway, sameBytes, WAIT_MS, waitFor } from './vmcu.js';
 
 /** The model both devices get: every conv-path op with int8 per-channel weights, and softmax. */
 const MODEL = firmwareModels().find((m) => m.label === 'all-ops (int8 per-channel)')!;
@@ -32,8 +31,6 @@ function writeModel(dir: string): string {
   writeFileSync(file, ARTIFACT);
   return file;
 }
-
-const WAIT_MS = 10_000;
 
 interface Device {
   proc: ChildProcess;
@@ -51,97 +48,11 @@ afterEach(() => {
   for (const c of cleanups.splice(0)) c();
 });
 
-function waitFor<T>(probe: () => T | undefined, ms: number, what: string, seen: () => string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const timer = setInterval(() => {
-      const v = probe();
-      if (v !== undefined) {
-        clearInterval(timer);
-        resolve(v);
-      } else if (Date.now() - started > ms) {
-        clearInterval(timer);
-        reject(new Error(`timed out after ${ms} ms waiting for ${what}; seen:\n${seen()}`));
-      }
-    }, 10);
-  });
-}
-
-/** A gateway-side harness: the TypeScript LinkEndpoint over the pty, pumped every 5 ms. */
-class Gateway {
-  readonly ep = new LinkEndpoint({ window: 16 });
-  readonly events: LinkEvent[] = [];
-  readonly messages: Message[] = [];
-  readonly undecodable: string[] = [];
-  private readonly fd: number;
-  private readonly tty: ReadStream;
-  private readonly timer: NodeJS.Timeout;
-
-  constructor(path: string) {
-    this.fd = openSync(path, constants.O_RDWR | constants.O_NOCTTY);
-    this.tty = new ReadStream(this.fd);
-    this.tty.setRawMode(true);
-    this.tty.on('data', (d: Buffer) => {
-      this.ep.receiveBytes(new Uint8Array(d), Date.now());
-      this.drain();
-    });
-    this.timer = setInterval(() => this.pump(), 5);
-  }
-
-  private drain(): void {
-    for (const e of this.ep.takeEvents()) {
-      this.events.push(e);
-      if (e.type === 'message') {
-        try {
-          this.messages.push(decodeMessage(e.data));
-        } catch (err) {
-          this.undecodable.push(String(err));
-        }
-      }
-    }
-  }
-
-  private pump(): void {
-    const now = Date.now();
-    this.ep.poll(now);
-    const out = this.ep.takeOutbox(now);
-    if (out.length > 0) writeSync(this.fd, out);
-    this.drain();
-  }
-
-  /** Bytes straight onto the line, bypassing the link. */
-  raw(bytes: Uint8Array): void {
-    writeSync(this.fd, bytes);
-  }
-
-  summary(): string {
-    return JSON.stringify(
-      {
-        events: this.events.map((e) => e.type),
-        messages: this.messages.map((m) => m.type),
-        undecodable: this.undecodable,
-        stats: this.ep.stats,
-      },
-      null,
-      1,
-    );
-  }
-
-  close(): void {
-    clearInterval(this.timer);
-    this.tty.destroy();
-    try {
-      closeSync(this.fd);
-    } catch {
-      // closed by the stream
-    }
-  }
-}
-
-/** The envelope {v: 1, t, id} alone. */
-function envelopeOnly(t: number, id: Uint8Array): Uint8Array {
+/** The envelope {v: 1, t, id} alone, or with one small uint body key `extra` (e.g. sid). */
+function envelopeOnly(t: number, id: Uint8Array, extra?: [key: string, value: number]): Uint8Array {
+  const tail = extra ? [0x60 | extra[0].length, ...Buffer.from(extra[0]), extra[1]] : [];
   return new Uint8Array([
-    0xa3,
+    extra ? 0xa4 : 0xa3,
     0x61,
     0x76,
     0x01,
@@ -154,6 +65,7 @@ function envelopeOnly(t: number, id: Uint8Array): Uint8Array {
     0x64,
     0x40 | id.length,
     ...id,
+    ...tail,
   ]);
 }
 
@@ -209,7 +121,7 @@ async function helloContract(dev: Device, expectCaps: Record<string, unknown>, q
   expect(err2.re).toBeUndefined();
   // a request this runtime does not implement yet (TRAIN_STOP) -> ERROR INCOMPATIBLE, re = its id
   const reqId = randomMessageId();
-  gw.ep.send(envelopeOnly(0x21, reqId));
+  gw.ep.send(envelopeOnly(0x21, reqId, ['sid', 1]));
   const err2b = await waitFor(() => nth('ERROR', 3), WAIT_MS, 'an ERROR for an unimplemented request', seen);
   expect(err2b.code).toBe(15);
   expect(err2b.re).toEqual(reqId);
@@ -277,10 +189,6 @@ async function helloContract(dev: Device, expectCaps: Record<string, unknown>, q
     seen,
   );
   expect((err4 as Message & { code: number }).code).toBe(15);
-}
-
-function sameBytes(a: Uint8Array | undefined, b: Uint8Array): boolean {
-  return a !== undefined && a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
 const missingHost = missingTool([

@@ -100,3 +100,13 @@ export function firstMismatch<T>(a: ArrayLike<T>, b: ArrayLike<T>): number {
   for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i;
   return -1;
 }
+
+/** A multi-block model for the OTA tests (~32 KB of weights, 8 blocks of P.OTA_BLOCK_BYTES): an MLP. */
+export function otaModel(seed: number, perChannel = false): FirmwareModel {
+  const b = new GraphBuilder(`fw-ota-${seed}`, [64], seed);
+  let x = b.relu(b.dense(b.input, 192, 'fc1'), 'r1');
+  x = b.relu(b.dense(x, 96, 'fc2'), 'r2');
+  const g = b.build([b.softmax(b.dense(x, 10, 'fc3'), 'sm')]);
+  const q = postTrainingQuantize(g, calibrationSplit([64], 32, seed), { perChannel, samples: 32 });
+  return { label: `ota-mlp-${seed}`, q, inputSize: 64 };
+}

@@ -1,7 +1,7 @@
 /**
  * @file tf_agent.h
- * @brief The device agent, minimal increment: the link (tf_link.h) over the HAL UART and the
- *        device session of PROTOCOL.md §4.2.
+ * @brief The device agent: the link (tf_link.h) over the HAL UART, the device session of
+ *        PROTOCOL.md §4.2, inference (§4.5) and OTA (§4.6).
  *
  * After every link HELLO (§3.6) the agent sends the §4.2.1 HELLO message (capabilities from the
  * HAL caps and this config, runtime ABI, op kinds the interpreter implements (tf_interp.h: all
@@ -19,6 +19,14 @@
  * BAD_STATE without a usable model, INCOMPATIBLE when shape, xs or xz differ from the model input,
  * the codec's OUT_OF_RANGE for a malformed shape. Weights stay in place in the slot.
  *
+ * OTA (§4.6, tf_ota.h): with cfg.slots and cfg.map_slot set, the agent owns the model: at init
+ * it opens the transfer record (tf_ota_open, which may revert an unconfirmed trial) and maps the
+ * slot that runs; OTA_OFFER / BLOCK / COMMIT / TEST_BOOT / CONFIRM / REVERT are answered with
+ * OTA_STATUS (re = the request) or ERROR; after HELLO_ACK an OTA_STATUS is sent when the state is
+ * not IDLE (§4.2 item 3). The test boot runs in place: the new slot is mapped, prepared and smoke
+ * tested (§4.6.5: the given input and SHA-256 of the output against ysha, or an input of zero
+ * points that must run). Without cfg.slots, OTA requests get ERROR INCOMPATIBLE.
+ *
  * Message ids (§4.1.5): boot counter (u32 LE) || message counter (u32 LE); the port persists the
  * boot counter and passes it in the config.
  *
@@ -33,6 +41,8 @@
 #include "tinyfleet/tf_interp.h"
 #include "tinyfleet/tf_link.h"
 #include "tinyfleet/tf_msg.h"
+#include "tinyfleet/tf_ota.h"
+#include "tinyfleet/tf_slots.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -66,6 +76,14 @@ typedef struct tf_agent_config {
   size_t arena_len;
   uint8_t *ram; /**< interpreter RAM (>= tf_interp_ram_size), 8-aligned */
   size_t ram_len;
+  /* OTA (optional) */
+  tf_slots_t *slots;              /**< opened and booted; NULL: no OTA, cfg.model is used */
+  tf_slots_boot_result_t boot;    /**< what tf_slots_boot() chose at start */
+  uint32_t ota_region_addr;       /**< transfer record (tf_ota.h), whole pages */
+  uint32_t ota_region_bytes;
+  /** The bytes of @p slot (@p len), memory-mapped or copied to RAM, 16-aligned; NULL: read error. */
+  const uint8_t *(*map_slot)(void *ctx, uint8_t slot, uint32_t len);
+  void *map_ctx;
 } tf_agent_config_t;
 
 typedef enum tf_agent_state {
@@ -89,6 +107,9 @@ typedef struct tf_agent {
   tf_status_t model_status; /**< TF_OK: the model is prepared; else why not (BAD_STATE: none) */
   tf_artifact_t art;
   tf_interp_t interp;
+  bool has_ota;
+  tf_status_t ota_status; /**< tf_ota_open result */
+  tf_ota_t ota;
   uint8_t tx_frame[TF_LINK_TX_FRAME_BYTES];
   uint8_t msg[TF_AGENT_MSG_BYTES];
 } tf_agent_t;

@@ -1,8 +1,11 @@
 /**
  * @file tf_msg.h
- * @brief CBOR message codec of PROTOCOL.md §4 for the messages the device sends and receives:
- *        HELLO, HELLO_ACK, HEARTBEAT, LOG, ERROR, INFER_REQUEST, INFER_RESULT (the others:
- *        envelope only, for now).
+ * @brief CBOR message codec of PROTOCOL.md §4 for every message on the device hop: HELLO,
+ *        HELLO_ACK, HEARTBEAT, LOG, ERROR (§4.2), SAMPLE_BATCH, SAMPLE_CREDIT (§4.3), TRAIN_START,
+ *        TRAIN_STOP, TRAIN_CONFIG, TRAIN_STATUS, TRAIN_METRICS, GRAD_UPDATE (§4.4), INFER_REQUEST,
+ *        INFER_RESULT (§4.5), OTA_OFFER, OTA_BLOCK, OTA_COMMIT, OTA_TEST_BOOT, OTA_CONFIRM,
+ *        OTA_REVERT, OTA_STATUS (§4.6). Gateway-level types (§4.7, §4.8: GW_*, BLOCK_*) travel on
+ *        MQTT only: envelope and profile checked, body not decoded (body_decoded false).
  *
  * Decoding (tf_msg_decode) follows the order of §4.1.7 and reports the first failure:
  *   1. size > max_bytes                                    TF_STATUS_TOO_LARGE
@@ -17,8 +20,8 @@
  *   7. the rules across fields                             as each message states
  * Zero copy: every string in a decoded message points into the input buffer. No allocation, no
  * recursion (the profile walk keeps an explicit stack of at most TF_MESSAGE_MAX_DEPTH levels).
- * For a known type whose body this codec does not decode yet, tf_msg_decode returns TF_OK with
- * body_decoded false (envelope and profile checked).
+ * Float32 fields (§4.1.3) accept float16/32/64 and integers, rounded to binary32; scales are kept
+ * as their binary32 bits. Optional fields have a has_* flag (or data NULL for strings).
  *
  * Encoding: tf_msg_encode_* write the envelope keys first (v, t, id, ts, re), then the body in
  * table order (§4.1.1 item 2), preferred serialization.
@@ -122,6 +125,108 @@ typedef struct tf_msg_infer_result {
   uint32_t yz;
 } tf_msg_infer_result_t;
 
+
+/** SAMPLE_BATCH, §4.3.1. */
+typedef struct tf_msg_sample_batch {
+  uint32_t sid, seq;
+  uint32_t shape[4];
+  uint8_t rank;     /**< shape[0] = n, 1..64 */
+  tf_msg_str_t x;   /**< product of shape bytes */
+  uint32_t xs_bits; /**< float32 bits */
+  uint32_t xz;
+  tf_msg_str_t y; /**< n labels */
+} tf_msg_sample_batch_t;
+
+/** SAMPLE_CREDIT, §4.3.2. */
+typedef struct tf_msg_sample_credit {
+  uint32_t sid, next, cr;
+} tf_msg_sample_credit_t;
+
+/** Optional parameters of TRAIN_START / TRAIN_CONFIG (§4.4.2, §4.4.4); has_* false: absent. */
+typedef struct tf_msg_train_params {
+  bool has_lmin, has_lmax, has_lr, has_bs, has_eps, has_ea, has_ee, has_ew;
+  bool has_steps, has_smax, has_me, has_ge, has_gk;
+  float lmin, lmax, lr, ea, ee, ew;
+  uint32_t bs, eps, steps, smax, me, ge, gk;
+} tf_msg_train_params_t;
+
+/** TRAIN_START (§4.4.2), TRAIN_CONFIG (§4.4.4: no layers, no msha), TRAIN_STOP (§4.4.3: sid only). */
+typedef struct tf_msg_train_start {
+  uint32_t sid;
+  bool has_layers;
+  uint8_t layer_count;
+  uint16_t layers[TF_MESSAGE_MAX_TRAIN_LAYERS];
+  tf_msg_train_params_t p;
+  tf_msg_str_t msha; /**< 32 bytes; data NULL: absent */
+} tf_msg_train_start_t;
+
+/** TRAIN_STATUS, §4.4.5. */
+typedef struct tf_msg_train_status {
+  uint32_t sid;
+  uint8_t st; /**< TRAIN_STATES */
+  uint32_t step, n;
+  bool has_err;
+  uint16_t err;
+  tf_msg_str_t msg; /**< data NULL: absent */
+} tf_msg_train_status_t;
+
+/** TRAIN_METRICS, §4.4.6. */
+typedef struct tf_msg_train_metrics {
+  uint32_t sid, step, n;
+  float loss, acc, ur;
+  uint64_t cyc;
+  uint32_t mem, us;
+} tf_msg_train_metrics_t;
+
+/** GRAD_UPDATE, §4.4.7. idx: k uint16 little-endian (tag 69), read with tf_msg_u16le(). */
+typedef struct tf_msg_grad_update {
+  uint32_t sid, step, layer, kind, n, nst, es;
+  tf_msg_str_t idx; /**< the bytes inside tag 69; k = len / 2 */
+  tf_msg_str_t q;
+  uint32_t qs_bits, qz;
+  bool has_eps;
+  float eps;
+} tf_msg_grad_update_t;
+
+/** OTA_OFFER, §4.6.2. */
+typedef struct tf_msg_ota_offer {
+  const uint8_t *sha; /**< 32 bytes */
+  uint32_t size, bs, nb, mver;
+  const uint8_t *kid; /**< 8 bytes; all zero: unsigned */
+} tf_msg_ota_offer_t;
+
+/** OTA_BLOCK, §4.6.3. */
+typedef struct tf_msg_ota_block {
+  const uint8_t *sha;
+  uint32_t i;
+  tf_msg_str_t d;
+} tf_msg_ota_block_t;
+
+/** OTA_COMMIT, OTA_CONFIRM, OTA_REVERT (§4.6.4, §4.6.6, §4.6.7), and OTA_TEST_BOOT (§4.6.5). */
+typedef struct tf_msg_ota_sha {
+  const uint8_t *sha;
+  bool has_smoke; /**< OTA_TEST_BOOT: shape, x, xs, xz, ysha all present */
+  uint32_t shape[4];
+  uint8_t rank;
+  tf_msg_str_t x;
+  uint32_t xs_bits, xz;
+  const uint8_t *ysha;
+} tf_msg_ota_sha_t;
+
+/** OTA_STATUS, §4.6.8. */
+typedef struct tf_msg_ota_status {
+  uint8_t st; /**< OTA_STATES */
+  const uint8_t *sha; /**< NULL: absent (only in IDLE) */
+  bool has_mver;
+  uint32_t mver;
+  uint32_t nb;         /**< with have */
+  tf_msg_str_t have;   /**< §4.1.4 bitmap of nb blocks; data NULL: absent */
+  bool has_aslot, has_pslot;
+  uint8_t aslot, pslot;
+  bool has_err;
+  uint16_t err;
+} tf_msg_ota_status_t;
+
 typedef struct tf_msg {
   tf_msg_envelope_t env;
   bool body_decoded; /**< false: a known type whose body is not decoded by this codec */
@@ -133,6 +238,16 @@ typedef struct tf_msg {
     tf_msg_error_t error;
     tf_msg_infer_request_t infer_request;
     tf_msg_infer_result_t infer_result;
+    tf_msg_sample_batch_t sample_batch;
+    tf_msg_sample_credit_t sample_credit;
+    tf_msg_train_start_t train_start; /**< also TRAIN_CONFIG and TRAIN_STOP */
+    tf_msg_train_status_t train_status;
+    tf_msg_train_metrics_t train_metrics;
+    tf_msg_grad_update_t grad_update;
+    tf_msg_ota_offer_t ota_offer;
+    tf_msg_ota_block_t ota_block;
+    tf_msg_ota_sha_t ota; /**< OTA_COMMIT, OTA_TEST_BOOT, OTA_CONFIRM, OTA_REVERT */
+    tf_msg_ota_status_t ota_status;
   } u;
 } tf_msg_t;
 
@@ -165,5 +280,27 @@ tf_status_t tf_msg_encode_error(const tf_msg_envelope_t *env, const tf_msg_error
 
 tf_status_t tf_msg_encode_infer_result(const tf_msg_envelope_t *env, const tf_msg_infer_result_t *b, uint8_t *buf,
                                        size_t cap, size_t *out_len);
+
+tf_status_t tf_msg_encode_sample_credit(const tf_msg_envelope_t *env, const tf_msg_sample_credit_t *b, uint8_t *buf,
+                                        size_t cap, size_t *out_len);
+tf_status_t tf_msg_encode_train_status(const tf_msg_envelope_t *env, const tf_msg_train_status_t *b, uint8_t *buf,
+                                       size_t cap, size_t *out_len);
+tf_status_t tf_msg_encode_train_metrics(const tf_msg_envelope_t *env, const tf_msg_train_metrics_t *b, uint8_t *buf,
+                                        size_t cap, size_t *out_len);
+tf_status_t tf_msg_encode_grad_update(const tf_msg_envelope_t *env, const tf_msg_grad_update_t *b, uint8_t *buf,
+                                      size_t cap, size_t *out_len);
+tf_status_t tf_msg_encode_ota_status(const tf_msg_envelope_t *env, const tf_msg_ota_status_t *b, uint8_t *buf,
+                                     size_t cap, size_t *out_len);
+
+/**
+ * §4.1.4 block bitmap check: exactly ceil(nb / 8) bytes (shorter TRUNCATED, longer TOO_LARGE),
+ * spare high bits 0 (else BAD_FIELD).
+ */
+tf_status_t tf_msg_check_bitmap(const uint8_t *bitmap, size_t len, uint32_t nb);
+
+/** Little-endian uint16 element @p i of a tag-69 typed array. */
+static inline uint16_t tf_msg_u16le(const tf_msg_str_t *a, size_t i) {
+  return (uint16_t)(a->data[2u * i] | (a->data[2u * i + 1u] << 8));
+}
 
 #endif /* TF_MSG_H */

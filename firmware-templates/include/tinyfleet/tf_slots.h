@@ -176,6 +176,24 @@ tf_status_t tf_slots_confirm(tf_slots_t *s);
  */
 tf_status_t tf_slots_revert(tf_slots_t *s);
 
+/**
+ * Continues, after a reset, an update that the state record shows WRITING in @p slot with
+ * @p total_len (an OTA transfer resumed from its persisted bitmap, PROTOCOL.md §4.6.1): further
+ * tf_slots_write() / tf_slots_finish() calls go to it. The caller knows which byte ranges are
+ * durable and erases a range before it writes it again. @return TF_OK or TF_STATUS_BAD_STATE.
+ */
+tf_status_t tf_slots_resume_update(tf_slots_t *s, uint8_t slot, uint32_t total_len);
+
+/**
+ * Makes the COMPLETE, verified @p slot the confirmed, running one in one record write (an OTA
+ * revert after CONFIRMED, §4.6.1). The caller loads the model of that slot.
+ * @return TF_OK; TF_STATUS_BAD_STATE (a trial runs, or the slot is being written); verify errors.
+ */
+tf_status_t tf_slots_activate(tf_slots_t *s, uint8_t slot);
+
+/** Slot chosen by the last tf_slots_boot() / tf_slots_activate(), or TF_SLOT_NONE. */
+uint8_t tf_slots_running(const tf_slots_t *s);
+
 /** The current state record (decoded). */
 const tf_slots_state_t *tf_slots_state(const tf_slots_t *s);
 

@@ -4,7 +4,8 @@
  *
  * Boots (banner, self test, A/B slot decision on the flash file), then runs the device agent
  * (tf_agent.h): the link layer of PROTOCOL.md §3 on the UART, HELLO / HEARTBEAT / ERROR of §4.2,
- * INFER_REQUEST of §4.5 on the active model. `--model FILE.tfm` installs an artifact into the
+ * INFER_REQUEST of §4.5 on the active model, OTA of §4.6 (tf_ota.h, transfer record after the
+ * slot state pages; a flash file made before OTA is extended with erased pages). `--model FILE.tfm` installs an artifact into the
  * slots when they hold no model (first boot). The active slot is read into a 16-aligned RAM
  * mirror at boot, standing in for memory-mapped flash (weights are used in place from it).
  * Logs go to stderr, never to the link. The boot counter (§4.1.5) persists in <flash-file>.boot.
@@ -35,7 +36,7 @@
 static union {
   uint8_t b[MAX_SLOT];
   uint64_t align;
-} g_slot_map, g_file;
+} g_slot_map[2], g_file;
 static union {
   uint8_t b[ARENA_BYTES];
   uint64_t align;
@@ -44,6 +45,19 @@ static union {
   uint8_t b[INTERP_RAM_BYTES];
   uint64_t align;
 } g_ram;
+
+/* The agent's view of a slot (tf_agent_config_t.map_slot): read from the flash file into that
+ * slot's 16-aligned mirror, standing in for memory-mapped flash. */
+static const uint8_t *map_slot(void *ctx, uint8_t slot, uint32_t len) {
+  const tf_slots_t *slots = (const tf_slots_t *)ctx;
+  const tf_flash_t *fl = slots->cfg.flash;
+
+  if (slot > 1u || len > sizeof g_slot_map[0].b ||
+      fl->read(fl->ctx, slots->cfg.slot_addr[slot], g_slot_map[slot].b, len) != TF_OK) {
+    return NULL;
+  }
+  return g_slot_map[slot].b;
+}
 
 /* --model: the artifact goes into the slots through the update path (tf_runtime_install_model). */
 static void install_model(const tf_hal_t *hal, tf_slots_t *slots, const char *path, tf_slots_boot_result_t *boot) {
@@ -266,6 +280,7 @@ int main(int argc, char **argv) {
   tf_slots_boot_result_t boot;
   char pty_path[128];
   tf_status_t rc;
+  uint32_t ota_bytes;
   int exit_code = 1;
 
   if (parse_args(argc, argv, &o) != 0) {
@@ -297,8 +312,10 @@ int main(int argc, char **argv) {
     fprintf(stderr, "tinyfleet-vmcu: cannot open the UART: %s\n", tf_status_name(rc));
     goto out;
   }
-  rc = tf_host_flash_open(&port.flash, &flash, o.flash_file, 2u * o.slot_size + 2u * DEFAULT_PAGE, DEFAULT_PAGE,
-                          DEFAULT_ALIGN);
+  /* layout: slot A | slot B | 2 state pages (tf_slots.h) | OTA transfer record (tf_ota.h) */
+  ota_bytes = tf_ota_region_bytes(o.slot_size, DEFAULT_ALIGN, DEFAULT_PAGE);
+  rc = tf_host_flash_open(&port.flash, &flash, o.flash_file, 2u * o.slot_size + 2u * DEFAULT_PAGE + ota_bytes,
+                          DEFAULT_PAGE, DEFAULT_ALIGN);
   if (rc != TF_OK) {
     fprintf(stderr, "tinyfleet-vmcu: cannot open flash file %s (%s; a file made with another --slot-size?)\n",
             o.flash_file, tf_status_name(rc));
@@ -327,28 +344,19 @@ int main(int argc, char **argv) {
   acfg.boot_counter = next_boot_counter(o.flash_file);
   acfg.baud = o.baud;
   acfg.seed = (uint32_t)getpid() ^ (uint32_t)time(NULL) ^ (acfg.boot_counter << 16);
-  if (boot.slot != TF_SLOT_NONE) {
-    const tf_slots_state_t *st = tf_slots_state(&slots);
-    uint8_t mv[4];
-    acfg.has_model = true;
-    acfg.active_slot = boot.slot;
-    memcpy(acfg.model_sha256, st->slot[boot.slot].sha256, sizeof acfg.model_sha256);
-    if (boot.length <= sizeof g_slot_map.b &&
-        hal.flash.read(hal.flash.ctx, boot.addr, g_slot_map.b, boot.length) == TF_OK) {
-      acfg.model = g_slot_map.b; /* the "memory-mapped" active slot */
-      acfg.model_len = boot.length;
-    }
-    /* PROTOCOL.md §5.2: model_version at header offset 16 */
-    if (hal.flash.read(hal.flash.ctx, boot.addr + 16u, mv, sizeof mv) == TF_OK) {
-      acfg.model_version = (uint32_t)mv[0] | ((uint32_t)mv[1] << 8) | ((uint32_t)mv[2] << 16) | ((uint32_t)mv[3] << 24);
-    }
-  }
+  /* the agent owns the model and OTA (tf_agent.h): it maps the slot that runs after tf_ota_open */
+  acfg.slots = &slots;
+  acfg.boot = boot;
+  acfg.ota_region_addr = 2u * o.slot_size + 2u * DEFAULT_PAGE;
+  acfg.ota_region_bytes = ota_bytes;
+  acfg.map_slot = map_slot;
+  acfg.map_ctx = &slots;
   acfg.arena = g_arena.b;
   acfg.arena_len = sizeof g_arena.b;
   acfg.ram = g_ram.b;
   acfg.ram_len = sizeof g_ram.b;
   tf_agent_init(&agent, &acfg);
-  if (acfg.model != NULL) {
+  if (agent.cfg.has_model) {
     char line[160] = "model: ";
     if (agent.model_status == TF_OK) {
       (void)tf_str_append(line, sizeof line, "ready, arena ");
@@ -360,6 +368,15 @@ int main(int argc, char **argv) {
       (void)tf_str_append(line, sizeof line, "not usable: ");
       (void)tf_str_append(line, sizeof line, tf_status_name(agent.model_status));
     }
+    hal.log(hal.ctx, line);
+  }
+  if (agent.has_ota && agent.ota.state != TF_OTA_STATE_IDLE) {
+    char line[160] = "ota: state ";
+    (void)tf_str_append_u32(line, sizeof line, agent.ota.state);
+    (void)tf_str_append(line, sizeof line, ", blocks ");
+    (void)tf_str_append_u32(line, sizeof line, agent.ota.have_count);
+    (void)tf_str_append(line, sizeof line, "/");
+    (void)tf_str_append_u32(line, sizeof line, agent.ota.nb);
     hal.log(hal.ctx, line);
   }
   {

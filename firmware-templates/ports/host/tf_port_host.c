@@ -305,6 +305,10 @@ tf_status_t tf_host_flash_open(tf_host_flash_t *f, tf_flash_t *flash, const char
     for (addr = 0; rc == TF_OK && addr < size; addr += page_size) {
       rc = file_erase(f, addr); /* a new part comes erased */
     }
+  } else if ((uint64_t)st.st_size < size && (uint64_t)st.st_size % page_size == 0) {
+    for (addr = (uint32_t)st.st_size; rc == TF_OK && addr < size; addr += page_size) {
+      rc = file_erase(f, addr); /* a file of an older, smaller layout: new pages come erased */
+    }
   } else if ((uint64_t)st.st_size != size) {
     rc = TF_STATUS_BAD_FIELD;
   }

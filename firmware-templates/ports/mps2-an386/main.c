@@ -37,6 +37,12 @@ static union {
 } g_ram;
 
 extern uint8_t tf_ld_model_flash[];
+
+/* tf_agent_config_t.map_slot: the PSRAM standing in for flash is memory-mapped. */
+static const uint8_t *map_slot(void *ctx, uint8_t slot, uint32_t len) {
+  const tf_slots_t *s = (const tf_slots_t *)ctx;
+  return slot <= 1u && len <= s->cfg.slot_size ? tf_ld_model_flash + s->cfg.slot_addr[slot] : NULL;
+}
 #ifdef TF_HAS_EMBEDDED_MODEL
 extern const unsigned char tf_embedded_model[];
 extern const unsigned long tf_embedded_model_len;
@@ -126,8 +132,15 @@ int main(void) {
     c->ram = g_ram.b;
     c->ram_len = sizeof g_ram.b;
   }
+  /* OTA (PROTOCOL.md §4.6): the agent owns the model, mapped in place from the PSRAM "flash" */
+  acfg.slots = &g_slots;
+  acfg.boot = boot;
+  acfg.ota_region_addr = TF_MPS2_OTA_ADDR;
+  acfg.ota_region_bytes = TF_MPS2_OTA_BYTES;
+  acfg.map_slot = map_slot;
+  acfg.map_ctx = &g_slots;
   tf_agent_init(&g_agent, &acfg);
-  if (acfg.model != NULL) {
+  if (g_agent.cfg.has_model) {
     log_model(&hal, &g_agent);
   }
 #ifdef TF_MPS2_BENCH

@@ -14,7 +14,10 @@
 #define TF_MPS2_FLASH_PAGE 4096u
 #define TF_MPS2_FLASH_ALIGN 4u
 #define TF_MPS2_SLOT_BYTES (4u * 1024u * 1024u)
-#define TF_MPS2_FLASH_BYTES (2u * TF_MPS2_SLOT_BYTES + 2u * TF_MPS2_FLASH_PAGE)
+/* OTA transfer record (tf_ota.h) after the two state pages: 576 + 1024 blocks x 4 bytes -> 2 pages */
+#define TF_MPS2_OTA_ADDR (2u * TF_MPS2_SLOT_BYTES + 2u * TF_MPS2_FLASH_PAGE)
+#define TF_MPS2_OTA_BYTES (2u * TF_MPS2_FLASH_PAGE)
+#define TF_MPS2_FLASH_BYTES (TF_MPS2_OTA_ADDR + TF_MPS2_OTA_BYTES)
 
 /** Starts UART0, SysTick (1 kHz) and the emulated flash; fills @p hal. */
 void tf_port_mps2_init(tf_hal_t *hal);

@@ -2,6 +2,7 @@
 #include "tinyfleet/tf_agent.h"
 
 #include "tinyfleet/tf_runtime.h"
+#include "tinyfleet/tf_sha256.h"
 
 #include <string.h>
 
@@ -90,7 +91,13 @@ static void send_heartbeat(tf_agent_t *a) {
   next_id(a, id, &env, TF_MSG_HEARTBEAT);
   memset(&hb, 0, sizeof hb);
   hb.up = a->uptime_ms;
-  hb.st = 0; /* IDLE */
+  hb.st = 0; /* IDLE; §4.2.3: UPDATING while an OTA transfer, verification or test boot is in progress */
+  if (a->has_ota && (a->ota.state == TF_OTA_STATE_RECEIVING || a->ota.state == TF_OTA_STATE_VERIFIED ||
+                     a->ota.state == TF_OTA_STATE_TEST_BOOTING)) {
+    hb.st = 2;
+  } else if (a->model_status != TF_OK) {
+    hb.st = 3; /* FAULT: no usable model */
+  }
   hb.fram = a->cfg.hal->caps.ram_bytes > used ? a->cfg.hal->caps.ram_bytes - used : 0;
   hb.rx = a->rx;
   hb.tx = a->tx + 1u; /* this one included */
@@ -180,6 +187,151 @@ static void on_infer(tf_agent_t *a, const tf_msg_t *m) {
   queue(a, rc, len);
 }
 
+
+static void send_ota_status(tf_agent_t *a, const tf_msg_str_t *re) {
+  tf_msg_envelope_t env;
+  tf_msg_ota_status_t st;
+  uint8_t id[8];
+  uint8_t re_copy[TF_MESSAGE_ID_MAX_BYTES];
+  size_t len = 0;
+  tf_status_t rc;
+
+  /* PROTOCOL.md §4.6.8, re = the request it answers */
+  next_id(a, id, &env, TF_MSG_OTA_STATUS);
+  if (re != NULL && re->data != NULL && re->len <= sizeof re_copy) {
+    memcpy(re_copy, re->data, re->len);
+    env.re.data = re_copy;
+    env.re.len = re->len;
+  }
+  tf_ota_status(&a->ota, &st);
+  rc = tf_msg_encode_ota_status(&env, &st, a->msg, sizeof a->msg, &len);
+  queue(a, rc, len);
+}
+
+/* Opens and prepares the artifact at @p p as the running model (§5.10, tf_interp.h). */
+static tf_status_t prepare_model(tf_agent_t *a, const uint8_t *p, uint32_t len) {
+  tf_status_t rc = TF_STATUS_BAD_STATE;
+
+  a->model_status = TF_STATUS_BAD_STATE;
+  memset(&a->interp, 0, sizeof a->interp);
+  if (p != NULL) {
+    rc = tf_artifact_open(&a->art, p, len);
+    if (rc == TF_OK) {
+      rc = tf_interp_prepare(&a->interp, &a->art, a->cfg.arena, a->cfg.arena_len, a->cfg.ram, a->cfg.ram_len);
+    }
+  }
+  a->model_status = rc;
+  return rc;
+}
+
+/* §4.6.5 smoke test on the prepared model: the given input and ysha, or zero points that must run. */
+static tf_status_t smoke_test(tf_agent_t *a, const tf_msg_ota_sha_t *m) {
+  tf_interp_t *it = &a->interp;
+  uint8_t digest[TF_SHA256_DIGEST_BYTES];
+  tf_status_t rc;
+
+  if (m->has_smoke) {
+    if (m->rank != it->input_rank || memcmp(m->shape, it->input_shape, m->rank * sizeof m->shape[0]) != 0 ||
+        m->xs_bits != it->input_scale_bits || (int32_t)m->xz != it->input_zero) {
+      return TF_STATUS_INCOMPATIBLE; /* xs, xz MUST equal the new model input's */
+    }
+    rc = tf_interp_invoke(it, m->x.data, m->x.len);
+  } else {
+    memset(it->input, (int)it->input_zero, it->input_bytes);
+    rc = tf_interp_invoke(it, it->input, it->input_bytes);
+  }
+  if (rc != TF_OK) {
+    return TF_STATUS_SMOKE_TEST_FAILED;
+  }
+  if (m->has_smoke) {
+    tf_sha256(it->output, it->output_bytes, digest);
+    if (memcmp(digest, m->ysha, sizeof digest) != 0) {
+      return TF_STATUS_SMOKE_TEST_FAILED;
+    }
+  }
+  return TF_OK;
+}
+
+/* tf_ota hook: make @p slot the running model; with @p smoke, run the §4.6.5 smoke test. */
+static tf_status_t ota_load(void *ctx, uint8_t slot, uint32_t len, const tf_msg_ota_sha_t *smoke) {
+  tf_agent_t *a = (tf_agent_t *)ctx;
+  const tf_slots_state_t *st = tf_slots_state(a->cfg.slots);
+  tf_status_t rc = prepare_model(a, a->cfg.map_slot(a->cfg.map_ctx, slot, len), len);
+
+  a->cfg.has_model = true; /* HELLO reports the slot that runs (msha, mver, aslot) */
+  a->cfg.active_slot = slot;
+  memcpy(a->cfg.model_sha256, st->slot[slot].sha256, sizeof a->cfg.model_sha256);
+  a->cfg.model_version = rc == TF_OK ? a->art.model_version : 0u;
+  a->cfg.model = NULL;
+  if (rc != TF_OK) {
+    return TF_STATUS_INCOMPATIBLE;
+  }
+  return smoke != NULL ? smoke_test(a, smoke) : TF_OK;
+}
+
+/* tf_ota hook: §4.6.4 checks of the written artifact: §5.8 digest = header = offer sha, §5.10, fit. */
+static tf_status_t ota_check(void *ctx, uint8_t slot, uint32_t len, const uint8_t sha[32]) {
+  tf_agent_t *a = (tf_agent_t *)ctx;
+  const uint8_t *p = a->cfg.map_slot(a->cfg.map_ctx, slot, len);
+  tf_artifact_t art;
+  uint32_t ram = 0;
+  tf_status_t rc;
+
+  if (p == NULL) {
+    return TF_STATUS_FLASH_ERROR;
+  }
+  rc = tf_artifact_open(&art, p, len); /* §5.10 steps 1-9, including the §5.8 digest */
+  if (rc == TF_OK && memcmp(art.sha256, sha, 32) != 0) {
+    rc = TF_STATUS_SHA_MISMATCH;
+  }
+  if (rc == TF_OK) {
+    rc = tf_interp_ram_size(&art, &ram);
+    if (rc == TF_OK && (art.arena_infer_bytes > a->cfg.arena_len || ram > a->cfg.ram_len)) {
+      rc = TF_STATUS_INCOMPATIBLE; /* arena sizes against the device */
+    }
+  }
+  if (rc != TF_OK && rc != TF_STATUS_SHA_MISMATCH && rc != TF_STATUS_FLASH_ERROR) {
+    rc = TF_STATUS_INCOMPATIBLE;
+  }
+  return rc;
+}
+
+/* PROTOCOL.md §4.6: the OTA requests, answered with OTA_STATUS or ERROR (tf_ota.h). */
+static void on_ota(tf_agent_t *a, const tf_msg_t *m) {
+  tf_status_t rc = TF_STATUS_INCOMPATIBLE;
+
+  if (a->has_ota) {
+    switch (m->env.type) {
+    case TF_MSG_OTA_OFFER:
+      rc = tf_ota_offer(&a->ota, &m->u.ota_offer);
+      break;
+    case TF_MSG_OTA_BLOCK:
+      rc = tf_ota_block(&a->ota, &m->u.ota_block);
+      if (rc == TF_OK) {
+        return; /* §4.6.3: no answer */
+      }
+      break;
+    case TF_MSG_OTA_COMMIT:
+      rc = tf_ota_commit(&a->ota, m->u.ota.sha);
+      break;
+    case TF_MSG_OTA_TEST_BOOT:
+      rc = tf_ota_test_boot(&a->ota, &m->u.ota);
+      break;
+    case TF_MSG_OTA_CONFIRM:
+      rc = tf_ota_confirm(&a->ota, m->u.ota.sha);
+      break;
+    default:
+      rc = tf_ota_revert(&a->ota, m->u.ota.sha);
+      break;
+    }
+  }
+  if (rc != TF_OK) {
+    send_error(a, &m->env.id, rc, tf_status_name(rc));
+  } else {
+    send_ota_status(a, &m->env.id);
+  }
+}
+
 static void on_message(tf_agent_t *a, const uint8_t *data, size_t len) {
   tf_msg_t m;
   tf_status_t rc = tf_msg_decode(data, len, tf_link_params(&a->link)->max_message_bytes, &m);
@@ -198,6 +350,9 @@ static void on_message(tf_agent_t *a, const uint8_t *data, size_t len) {
     a->hb_ms = m.u.hello_ack.hb;
     if (a->state != TF_AGENT_RUNNING) {
       a->state = TF_AGENT_RUNNING;
+      if (a->has_ota && a->ota.state != TF_OTA_STATE_IDLE) {
+        send_ota_status(a, NULL); /* §4.2 item 3: OTA_STATUS first when not IDLE */
+      }
       send_heartbeat(a); /* §4.2 item 3: then every hb ms */
     }
     break;
@@ -209,6 +364,16 @@ static void on_message(tf_agent_t *a, const uint8_t *data, size_t len) {
   case TF_MSG_INFER_REQUEST:
     if (a->state == TF_AGENT_RUNNING) {
       on_infer(a, &m);
+    }
+    break;
+  case TF_MSG_OTA_OFFER:
+  case TF_MSG_OTA_BLOCK:
+  case TF_MSG_OTA_COMMIT:
+  case TF_MSG_OTA_TEST_BOOT:
+  case TF_MSG_OTA_CONFIRM:
+  case TF_MSG_OTA_REVERT:
+    if (a->state == TF_AGENT_RUNNING) {
+      on_ota(a, &m);
     }
     break;
   default:
@@ -245,11 +410,24 @@ void tf_agent_init(tf_agent_t *a, const tf_agent_config_t *cfg) {
   a->now = a->last_millis = cfg->hal->millis(cfg->hal->ctx);
   /* the active model: §5.10 checks, then the interpreter's prepare (tf_interp.h) */
   a->model_status = TF_STATUS_BAD_STATE;
-  if (cfg->model != NULL) {
-    a->model_status = tf_artifact_open(&a->art, cfg->model, cfg->model_len);
-    if (a->model_status == TF_OK) {
-      a->model_status = tf_interp_prepare(&a->interp, &a->art, cfg->arena, cfg->arena_len, cfg->ram, cfg->ram_len);
+  if (cfg->slots != NULL && cfg->map_slot != NULL) {
+    tf_ota_config_t oc;
+    tf_slots_boot_result_t boot = cfg->boot;
+    memset(&oc, 0, sizeof oc);
+    oc.slots = cfg->slots;
+    oc.region_addr = cfg->ota_region_addr;
+    oc.region_bytes = cfg->ota_region_bytes;
+    oc.hooks.ctx = a;
+    oc.hooks.check = ota_check;
+    oc.hooks.load = ota_load;
+    a->ota_status = tf_ota_open(&a->ota, &oc, &boot); /* may revert an unconfirmed trial (§4.6.1) */
+    a->has_ota = a->ota_status == TF_OK;
+    a->cfg.has_model = false;
+    if (boot.slot != TF_SLOT_NONE) {
+      (void)ota_load(a, boot.slot, boot.length, NULL);
     }
+  } else if (cfg->model != NULL) {
+    (void)prepare_model(a, cfg->model, cfg->model_len);
   }
   tf_link_init(&a->link, cfg->seed ^ cfg->boot_counter, a->now, on_link_event, a);
 }

@@ -525,3 +525,46 @@ tf_status_t tf_slots_revert(tf_slots_t *s) {
 out:
   return rc;
 }
+
+tf_status_t tf_slots_resume_update(tf_slots_t *s, uint8_t slot, uint32_t total_len) {
+  tf_status_t rc = TF_OK;
+
+  /* an update recorded WRITING before a reset continues in the same slot (PROTOCOL.md §4.6.1, resume) */
+  if (slot > 1u || total_len == 0 || total_len > s->cfg.slot_size ||
+      s->state.slot[slot].status != (uint8_t)TF_SLOT_WRITING || s->state.slot[slot].length != total_len ||
+      slot == s->booted || s->state.trial != TF_SLOT_NONE) {
+    rc = TF_STATUS_BAD_STATE;
+    goto out;
+  }
+  s->writing = slot;
+  s->write_limit = total_len;
+out:
+  return rc;
+}
+
+tf_status_t tf_slots_activate(tf_slots_t *s, uint8_t slot) {
+  tf_status_t rc;
+  tf_slots_state_t next = s->state;
+
+  if (slot > 1u || s->state.trial != TF_SLOT_NONE || slot == s->writing) {
+    rc = TF_STATUS_BAD_STATE;
+    goto out;
+  }
+  rc = tf_slots_verify(s, slot); /* COMPLETE, digest checked */
+  if (rc != TF_OK) {
+    goto out;
+  }
+  /* one record write: the commit point */
+  next.confirmed = slot;
+  next.pending = TF_SLOT_NONE;
+  rc = store_state(s, &next);
+  if (rc == TF_OK) {
+    s->booted = slot;
+  }
+out:
+  return rc;
+}
+
+uint8_t tf_slots_running(const tf_slots_t *s) {
+  return s->booted;
+}
