@@ -96,6 +96,20 @@ function tryParse(topic: string): ParsedTopic | undefined {
  * `tf/v1/gw/`, be a well-formed topic of §2.1 (known kind at that place, valid ids).
  */
 export function mayPublish(identity: Identity, topic: string): boolean {
+  // A pure function of (identity, topic), asked for every PUBLISH: memoized, bounded.
+  const key = `${describe(identity)}\n${topic}`;
+  const known = publishDecisions.get(key);
+  if (known !== undefined) return known;
+  const allowed = decidePublish(identity, topic);
+  if (publishDecisions.size >= PUBLISH_DECISIONS_MAX) publishDecisions.clear();
+  publishDecisions.set(key, allowed);
+  return allowed;
+}
+
+const PUBLISH_DECISIONS_MAX = 16_384;
+const publishDecisions = new Map<string, boolean>();
+
+function decidePublish(identity: Identity, topic: string): boolean {
   if (!isValidTopicName(topic)) return false;
   if (!aclRules(identity).publish.some((rule) => topicMatches(rule, topic))) return false;
   if (identity.role === 'gateway' || topic.startsWith(`${TOPIC_ROOT}/gw/`))

@@ -99,6 +99,20 @@ export function topicFor(message: MsgTypeName, addr: TopicAddress, direction?: D
  * `tf/vN` root, UNKNOWN_TYPE for an unknown kind, BAD_FIELD for anything else malformed.
  */
 export function parseTopic(topic: string): ParsedTopic {
+  // Parsing is a pure function of the topic string, and a gateway publishes on a handful of topics per
+  // device: successful parses are memoized (bounded; frozen, so callers cannot change a shared result).
+  const known = parsedTopics.get(topic);
+  if (known) return known;
+  const parsed = Object.freeze(parseTopicUncached(topic));
+  if (parsedTopics.size >= PARSED_TOPICS_MAX) parsedTopics.clear();
+  parsedTopics.set(topic, parsed);
+  return parsed;
+}
+
+const PARSED_TOPICS_MAX = 16_384;
+const parsedTopics = new Map<string, ParsedTopic>();
+
+function parseTopicUncached(topic: string): ParsedTopic {
   validateTopicName(topic);
   const lv = topic.split('/');
   const bad = (why: string): ProtocolError =>
