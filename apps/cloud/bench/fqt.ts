@@ -2,7 +2,8 @@
  * bench:fqt — the FQT domain-shift experiment (issue 4) on MNIST: ref-cnn trained in float (1 epoch),
  * PTQ, inverted digits; last two layers fine-tuned in float and with FQT at 100/50/10% and dynamic
  * update rates, streaming batch 1. `--json`: one JSON line. `--samples N`, `--test N`, `--shift
- * invert|rotate`, `--lr LR`, `--float-lr LR`, `--data DIR`.
+ * invert|rotate`, `--lr LR`, `--float-lr LR`, `--update standardized|centered|sgd`, `--rounding
+ * nearest|stochastic`, `--ee R`, `--ew R`, `--data DIR`.
  */
 import { parseArgs } from 'node:util';
 import { loadDataset } from '../src/ml/data/index.js';
@@ -15,13 +16,23 @@ const { values } = parseArgs({
     samples: { type: 'string', default: '2000' },
     test: { type: 'string', default: '2000' },
     shift: { type: 'string', default: 'invert' },
-    lr: { type: 'string', default: '0.001' },
-    'float-lr': { type: 'string', default: '0.01' },
+    lr: { type: 'string', default: '0.02' },
+    'float-lr': { type: 'string', default: '0.02' },
+    update: { type: 'string', default: 'sgd' },
+    rounding: { type: 'string', default: 'nearest' },
+    ee: { type: 'string', default: '1' },
+    ew: { type: 'string', default: '0.1' },
     data: { type: 'string' },
   },
 });
 const shift = values.shift;
 if (shift !== 'invert' && shift !== 'rotate') throw new RangeError(`--shift invert|rotate, got ${shift}`);
+const update = values.update;
+if (update !== 'standardized' && update !== 'centered' && update !== 'sgd')
+  throw new RangeError(`--update standardized|centered|sgd, got ${update}`);
+const rounding = values.rounding;
+if (rounding !== 'nearest' && rounding !== 'stochastic')
+  throw new RangeError(`--rounding nearest|stochastic, got ${rounding}`);
 const data = await loadDataset('mnist', { dir: values.data ?? defaultDatasetsDir() });
 const result = runExperiment({
   data,
@@ -33,6 +44,10 @@ const result = runExperiment({
   testSamples: Number(values.test),
   lr: Number(values.lr),
   floatLr: Number(values['float-lr']),
+  update,
+  rounding,
+  emaErrors: Number(values.ee),
+  emaWeights: Number(values.ew),
   seed: 1,
   log: (line) => process.stderr.write(`${line}\n`),
 });

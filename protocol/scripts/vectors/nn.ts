@@ -23,6 +23,7 @@ import {
   scales,
   tensor,
 } from './nn-case.js';
+import { fqtCases } from './nn-fqt.js';
 import { poolCases } from './nn-pool.js';
 import { weightedCases } from './nn-weighted.js';
 
@@ -333,6 +334,7 @@ export const NN_CASE_BUILDERS: readonly CaseBuilder[] = [
   concatCases,
   reshapeSoftmaxCases,
   requantCases,
+  fqtCases,
 ];
 
 export function nnCases(): NnCase[] {

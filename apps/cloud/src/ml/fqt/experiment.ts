@@ -17,7 +17,8 @@ import { FqtError } from './errors.js';
 import { floatFineTune } from './float-baseline.js';
 import { fullBackwardMacs, trainRamEstimate } from './memory.js';
 import { type Shift, shiftSplit } from './shift.js';
-import { FqtTrainer } from './trainer.js';
+import { type FqtConfig, FqtTrainer } from './trainer.js';
+import type { UpdateRule } from './update.js';
 
 export interface ExperimentOptions {
   readonly data: Dataset;
@@ -34,6 +35,13 @@ export interface ExperimentOptions {
   readonly testSamples: number;
   readonly lr: number;
   readonly floatLr: number;
+  /** FQT step direction (PROTOCOL.md §6.6.10); default `sgd`. */
+  readonly update?: UpdateRule;
+  /** FQT weight rounding (PROTOCOL.md §6.6.10); default `nearest`. */
+  readonly rounding?: 'nearest' | 'stochastic';
+  /** EMA rates of the error and weight ranges (`ee`, `ew`); default 1 and 0.1. */
+  readonly emaErrors?: number;
+  readonly emaWeights?: number;
   readonly seed: number;
   readonly log?: (line: string) => void;
 }
@@ -60,6 +68,8 @@ export interface ExperimentResult {
   readonly test_samples: number;
   readonly float_accuracy_unshifted: number;
   readonly quant_accuracy_unshifted: number;
+  /** The FQT settings used (update rule, rounding, learning rates, EMA rates). */
+  readonly fqt: Record<string, string | number>;
   readonly rows: readonly ExperimentRow[];
   readonly goals: Record<string, number | boolean | null>;
 }
@@ -168,21 +178,32 @@ export function runExperiment(o: ExperimentOptions): ExperimentResult {
     test_samples: test.size,
     float_accuracy_unshifted: floatPlain,
     quant_accuracy_unshifted: quantPlain,
+    fqt: {
+      update: o.update ?? 'sgd',
+      rounding: o.rounding ?? 'nearest',
+      lr: o.lr,
+      float_lr: o.floatLr,
+      ema_errors: o.emaErrors ?? 1,
+      ema_weights: o.emaWeights ?? 0.1,
+    },
     rows,
     goals: goals(rows),
   };
 }
 
-function fqtConfig(o: ExperimentOptions, layers: number[], lambdaMin: number, lambdaMax: number) {
+function fqtConfig(o: ExperimentOptions, layers: number[], lambdaMin: number, lambdaMax: number): FqtConfig {
   return {
     layers,
     lambdaMin,
     lambdaMax,
     learningRate: o.lr,
     batchSize: 1,
-    epsMode: 'LOSS_RATIO' as const,
-    emaErrors: 1,
-    emaWeights: 1,
+    epsMode: 'LOSS_RATIO',
+    emaErrors: o.emaErrors ?? 1,
+    emaWeights: o.emaWeights ?? 0.1,
+    update: o.update ?? 'sgd',
+    rounding: o.rounding ?? 'nearest',
+    roundingSeed: o.seed,
   };
 }
 

@@ -52,6 +52,46 @@ export function quantizeF32(v: number, q: QParams): number {
   return r < 0 ? 0 : r > 255 ? 255 : r;
 }
 
+/**
+ * PROTOCOL.md §6.6.10: the session's xorshift32 stream (shifts 13, 17, 5 on a uint32 state that is
+ * never 0). A seed of 0 is replaced by 0x9e3779b9.
+ */
+export class Xorshift32 {
+  private s: number;
+  constructor(seed: number) {
+    this.s = seed >>> 0 || 0x9e3779b9;
+  }
+  /** The next uint32 of the stream (the state after the update). */
+  next(): number {
+    let x = this.s;
+    x = (x ^ (x << 13)) >>> 0;
+    x = (x ^ (x >>> 17)) >>> 0;
+    x = (x ^ (x << 5)) >>> 0;
+    this.s = x;
+    return x;
+  }
+  get state(): number {
+    return this.s;
+  }
+}
+
+/**
+ * PROTOCOL.md §6.6.10: stochastic rounding of a binary32 `v` with one draw `r` (uint32):
+ * `fl = floor(v)`, `frac = f32(v - fl)` (exact), `u = f32((r >>> 8) * 2^-24)` in [0, 1);
+ * the result is `fl + 1` when `frac > u`, else `fl`. P(up) = frac up to 2^-24.
+ */
+export function roundStochastic(v: number, r: number): number {
+  const fl = Math.floor(v);
+  const frac = f32(v - fl);
+  return frac > (r >>> 8) * 2 ** -24 ? fl + 1 : fl;
+}
+
+/** PROTOCOL.md §6.6.10: like `quantizeF32` with stochastic rounding of `f32(v / s)`. */
+export function quantizeStochasticF32(v: number, q: QParams, r: number): number {
+  const x = roundStochastic(f32(v / q.scale), r) + q.zeroPoint;
+  return x < 0 ? 0 : Math.min(x, 255);
+}
+
 /** Binary32 real value of a uint8 `q`: s * (q - z). */
 export function dequantF32(q: number, p: QParams): number {
   return f32(p.scale * (q - p.zeroPoint));

@@ -39,6 +39,26 @@ describe('FQT streaming training (PROTOCOL.md §6.6)', () => {
     expect(after).toBeGreaterThan(before + 0.3);
   });
 
+  it('the sgd rule with stochastic rounding also learns, and a seed replays bit-exactly', () => {
+    const o = { update: 'sgd', rounding: 'stochastic', roundingSeed: 9, learningRate: 0.05 } as const;
+    const a = new FqtTrainer(q, config(1, o));
+    const b = new FqtTrainer(q, config(1, o));
+    const c = new FqtTrainer(q, config(1, { ...o, roundingSeed: 10 }));
+    const before = accuracy(a);
+    for (let i = 0; i < train.size; i++) {
+      const s = [{ x: train.getRaw(i), y: train.get(i).y }];
+      a.step(s);
+      b.step(s);
+      c.step(s);
+    }
+    for (const l of LAYERS) {
+      expect([...a.params.get(l)!.w]).toEqual([...b.params.get(l)!.w]);
+      expect([...a.params.get(l)!.bias]).toEqual([...b.params.get(l)!.bias]);
+    }
+    expect(LAYERS.some((l) => a.params.get(l)!.w.join() !== c.params.get(l)!.w.join())).toBe(true);
+    expect(accuracy(a)).toBeGreaterThan(before + 0.3);
+  });
+
   it('10% updates do ~10x fewer weight-gradient MACs than 100%', () => {
     const macs = (rate: number) => {
       const t = new FqtTrainer(q, config(rate));

@@ -18,9 +18,9 @@ import { FqtError } from './errors.js';
 import { outputError } from './loss.js';
 import { gradUpdateMessages } from './message.js';
 import { type ChainOp, type TrainedChain, trainedChain } from './model.js';
-import { f32, i2f, type Range, ratioF32, topK } from './numerics.js';
+import { f32, i2f, type Range, ratioF32, topK, Xorshift32 } from './numerics.js';
 import { quantizeAccumulators } from './range.js';
-import { elementIndex, type LayerParams, updateLayer } from './update.js';
+import { elementIndex, type LayerParams, type UpdateRule, updateLayer } from './update.js';
 
 export interface FqtConfig {
   /** Op indices (QGraph node = artifact op) to train, CONV2D / DEPTHWISE / CONV1D / DENSE. */
@@ -28,12 +28,25 @@ export interface FqtConfig {
   readonly lambdaMin: number;
   readonly lambdaMax: number;
   readonly learningRate: number;
+  /** Learning rate of the (not standardized) bias update (PROTOCOL.md §6.6.6 step 4); default `learningRate`. */
+  readonly biasLearningRate?: number;
   readonly batchSize: number;
   readonly epsMode: EpsModeName;
   /** EMA rate of error ranges (`ee`): 0 = fixed [-1, 1], 1 = this sample's range. */
   readonly emaErrors: number;
   /** EMA rate of weight ranges (`ew`): 1 = exact min/max. */
   readonly emaWeights: number;
+  /**
+   * Rounding of the weight requantization (PROTOCOL.md §6.6.6 step 3): `nearest` (half to even, the
+   * default) or `stochastic` (§6.6.10, xorshift32 seeded by `roundingSeed`).
+   */
+  readonly rounding?: 'nearest' | 'stochastic';
+  /**
+   * Step direction (PROTOCOL.md §6.6.6, §6.6.10): `standardized` (default, the paper's (g - mean) / std),
+   * `centered` (g - mean), `sgd` (g).
+   */
+  readonly update?: UpdateRule;
+  readonly roundingSeed?: number;
   readonly gradKind?: GradKindName;
   readonly sessionId?: number;
 }
@@ -66,6 +79,7 @@ export class FqtTrainer {
   private stepCount = 0;
   private seen = 0;
   private messageCounter = 0;
+  private readonly rng: Xorshift32 | undefined;
 
   constructor(
     readonly graph: QGraph,
@@ -91,6 +105,7 @@ export class FqtTrainer {
         range: { lo: f32(s * (0 - z)), hi: f32(s * (255 - z)) },
       });
     }
+    this.rng = c.rounding === 'stochastic' ? new Xorshift32(c.roundingSeed ?? 0) : undefined;
     this.suffix = this.buildSuffix();
   }
 
@@ -197,8 +212,11 @@ export class FqtTrainer {
         es: w.elements,
         index: elementIndex(w.layout, w.structures, w.elements),
         lr: c.learningRate,
+        biasLr: c.biasLearningRate ?? c.learningRate,
         rate: c.emaWeights,
         inputScale: op.x.q.scale,
+        mode: c.update ?? 'standardized',
+        ...(this.rng ? { rng: this.rng } : {}),
       });
       kSum += rows.length;
       nSum += w.structures;

@@ -6,7 +6,20 @@
 import { saturate32 } from '../quant/requant.js';
 import type { QParams } from '../quant/types.js';
 import { roundHalfEven } from '../quant/weights.js';
-import { dequantF32, emaRange, f32, i2f, qparamsF32, quantizeF32, type Range } from './numerics.js';
+import {
+  dequantF32,
+  emaRange,
+  f32,
+  i2f,
+  qparamsF32,
+  quantizeF32,
+  quantizeStochasticF32,
+  type Range,
+  type Xorshift32,
+} from './numerics.js';
+
+/** PROTOCOL.md §6.6.10 update rules. */
+export type UpdateRule = 'standardized' | 'centered' | 'sgd';
 
 /** Where element j of structure s sits in the weight tensor (PROTOCOL.md §4.4.1). */
 export type ElementIndex = (s: number, j: number) => number;
@@ -36,10 +49,22 @@ export interface UpdateInput {
   readonly es: number;
   readonly index: ElementIndex;
   readonly lr: number;
+  /**
+   * Step direction (PROTOCOL.md §6.6.6 step 1, §6.6.10): `standardized` (ĝ, the paper's rule, the
+   * default), `centered` (g - mean(g) per structure), `sgd` (the mean gradient g).
+   */
+  readonly mode?: UpdateRule;
+  /** Learning rate of the bias (PROTOCOL.md §6.6.6 step 4); default `lr`. */
+  readonly biasLr?: number;
   /** EMA rate of the weight range (`ew`). */
   readonly rate: number;
   /** Input activation scale s_x (the bias scale is f32(s_x * s_w)). */
   readonly inputScale: number;
+  /**
+   * Stochastic rounding of the weight requantization (PROTOCOL.md §6.6.10): one draw per weight of
+   * a selected structure, in tensor index order. Absent: round half to even everywhere.
+   */
+  readonly rng?: Xorshift32;
 }
 
 /**
@@ -60,6 +85,15 @@ export function standardize(g: Float32Array, out: Float32Array): void {
   for (let j = 0; j < g.length; j++) out[j] = std === 0 ? 0 : f32(f32(g[j]! - mean) / std);
 }
 
+/** PROTOCOL.md §6.6.10 CENTERED: g - mean(g) over the structure's elements, binary32, sum in element order. */
+export function center(g: Float32Array, out: Float32Array): void {
+  const n = f32(g.length);
+  let sum = 0;
+  for (const v of g) sum = f32(sum + v);
+  const mean = f32(sum / n);
+  for (let j = 0; j < g.length; j++) out[j] = f32(g[j]! - mean);
+}
+
 /** Applies the update; returns DELTA rows (dequantized after - before) of the selected structures. */
 export function updateLayer(p: LayerParams, u: UpdateInput): Float32Array {
   const { selected, es, index } = u;
@@ -67,8 +101,13 @@ export function updateLayer(p: LayerParams, u: UpdateInput): Float32Array {
   const before = real.slice();
   const gHat = new Float32Array(es);
   const lr = f32(u.lr);
+  const biasLr = f32(u.biasLr ?? u.lr);
+  const mode = u.mode ?? 'standardized';
   for (let r = 0; r < selected.length; r++) {
-    standardize(u.grad.subarray(r * es, (r + 1) * es), gHat);
+    const row = u.grad.subarray(r * es, (r + 1) * es);
+    if (mode === 'sgd') gHat.set(row);
+    else if (mode === 'centered') center(row, gHat);
+    else standardize(row, gHat);
     for (let j = 0; j < es; j++) {
       const i = index(selected[r]!, j);
       real[i] = f32(real[i]! - f32(lr * gHat[j]!));
@@ -84,7 +123,16 @@ export function updateLayer(p: LayerParams, u: UpdateInput): Float32Array {
   p.range = emaRange(p.range, { lo, hi }, u.rate);
   const oldBiasScale = f32(f32(u.inputScale) * p.wq.scale);
   const wq = qparamsF32(p.range);
-  for (let i = 0; i < real.length; i++) p.w[i] = quantizeF32(real[i]!, wq);
+  // PROTOCOL.md §6.6.10: stochastic rounding for the weights of the selected structures (one draw
+  // each, tensor index order); every other weight rounds half to even
+  const rng = u.rng;
+  const stochastic = new Uint8Array(rng ? real.length : 0);
+  if (rng)
+    for (let r = 0; r < selected.length; r++)
+      for (let j = 0; j < es; j++) stochastic[index(selected[r]!, j)] = 1;
+  for (let i = 0; i < real.length; i++)
+    p.w[i] =
+      rng && stochastic[i] ? quantizeStochasticF32(real[i]!, wq, rng.next()) : quantizeF32(real[i]!, wq);
   p.wq = wq;
   // PROTOCOL.md §6.6.6 step 4: bias in real units, SGD on the selected structures, new scale
   const newBiasScale = f32(f32(u.inputScale) * wq.scale);
@@ -93,7 +141,7 @@ export function updateLayer(p: LayerParams, u: UpdateInput): Float32Array {
   for (let s = 0; s < p.bias.length; s++) {
     let b = f32(oldBiasScale * i2f(p.bias[s]!));
     const r = selectedAt.get(s);
-    if (r !== undefined) b = f32(b - f32(lr * u.biasGrad[r]!));
+    if (r !== undefined) b = f32(b - f32(biasLr * u.biasGrad[r]!));
     p.bias[s] = saturate32(roundHalfEven(f32(b / newBiasScale)));
   }
   const delta = new Float32Array(selected.length * es);
