@@ -70,6 +70,23 @@ export class EmbeddedBroker implements CloudMqtt {
     /** Payloads accepted (acknowledged) but refused by ingestion: never forwarded to subscribers. */
     const dropped = new WeakSet<object>();
 
+    /**
+     * Connections whose writes are held (corked) until the ingest batch in flight has committed: the
+     * PUBACKs of one batch then leave in one write per connection instead of one each. The release is an
+     * immediate queued after the ingestor's flush, so it runs once that batch's acknowledgements are out.
+     */
+    const held = new Set<Client['conn']>();
+    const release = () => {
+      for (const conn of held) if (!conn.destroyed) conn.uncork();
+      held.clear();
+    };
+    const holdWrites = (conn: Client['conn']) => {
+      if (held.has(conn) || conn.destroyed) return;
+      if (held.size === 0) setImmediate(release);
+      conn.cork();
+      held.add(conn);
+    };
+
     o.store.gateways.markAllOffline(); // presence restarts with the broker (PROTOCOL.md §2.3)
     const aedes = await Aedes.createBroker({
       drainTimeout: o.drainTimeoutMs ?? 10_000,
@@ -116,20 +133,18 @@ export class EmbeddedBroker implements CloudMqtt {
           done(null);
           return;
         }
-        o.ingestor.accept(identity.gatewayId, packet.topic, payload).then(
-          (r) => {
-            if (r.status === 'failed') {
-              done(new Error(`ingest failed: ${r.reason}`)); // no PUBACK: the gateway will resend
-              return;
-            }
-            if (r.status === 'rejected') {
-              dropped.add(payload);
-              packet.retain = false;
-            }
-            done(null);
-          },
-          (e: unknown) => done(e instanceof Error ? e : new Error(String(e))),
-        );
+        o.ingestor.submit(identity.gatewayId, packet.topic, payload, (r) => {
+          if (r.status === 'failed') {
+            done(new Error(`ingest failed: ${r.reason}`)); // no PUBACK: the gateway will resend
+            return;
+          }
+          if (r.status === 'rejected') {
+            dropped.add(payload);
+            packet.retain = false;
+          }
+          done(null);
+        });
+        if (client) holdWrites(client.conn);
       },
       authorizeSubscribe(client, sub, done) {
         const identity = identities.get(client);

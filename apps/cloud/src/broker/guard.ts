@@ -70,6 +70,15 @@ export function guardPacketSize(inner: Duplex, maxRemainingLength: number): Dupl
     write(chunk: Buffer, encoding, cb) {
       inner.write(chunk, encoding, cb);
     },
+    // Chunks buffered while `outer` was corked go out together (one writev on a socket).
+    writev(chunks, cb) {
+      inner.cork();
+      const last = chunks.length - 1;
+      chunks.forEach(({ chunk, encoding }, i) => {
+        inner.write(chunk, encoding as BufferEncoding, i === last ? cb : undefined);
+      });
+      inner.uncork();
+    },
     final(cb) {
       inner.end(cb);
     },

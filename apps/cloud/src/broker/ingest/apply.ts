@@ -5,14 +5,7 @@
  */
 
 import { applyOtaCommandResult, applyOtaStatus, blockRequestEvent } from '../../ota/index.js';
-import type {
-  EventLevel,
-  JsonObject,
-  LiveEvent,
-  SessionStatus,
-  Store,
-  TrainingSession,
-} from '../../store/index.js';
+import type { EventLevel, JsonObject, LiveEvent, SessionStatus, Store } from '../../store/index.js';
 import type { UplinkMessage } from './messages.js';
 
 /** Where a message came from: the topic's gateway and, for relayed messages, device (PROTOCOL.md §2.1). */
@@ -33,31 +26,34 @@ const TRAIN_STATE: Record<string, SessionStatus> = {
   FAILED: 'failed',
 };
 
-/** The cloud session a device's session id names; a session started at the gateway is adopted. */
-function sessionFor(store: Store, o: Origin, wireId: number, nowMs: number): TrainingSession {
-  const found = store.sessions.byWireId(o.gatewayId, wireId);
-  if (found) return found;
-  return store.sessions.create(
-    {
-      gatewayId: o.gatewayId,
-      deviceIds: o.deviceId ? [o.deviceId] : [],
-      config: {},
-      wireId,
-      status: 'running',
-    },
-    nowMs,
+/** The id of the cloud session a device's session id names; a session started at the gateway is adopted. */
+function sessionFor(store: Store, o: Origin, wireId: number, nowMs: number): string {
+  return (
+    store.sessions.idByWireId(o.gatewayId, wireId) ??
+    store.sessions.create(
+      {
+        gatewayId: o.gatewayId,
+        deviceIds: o.deviceId ? [o.deviceId] : [],
+        config: {},
+        wireId,
+        status: 'running',
+      },
+      nowMs,
+    ).id
   );
 }
 
 /** Command ids the cloud issues for sessions: `<command>:<session id>:<nonce>` (see ../commander.ts). */
 const SESSION_CID = /^(train\.start|train\.stop|train\.config):([A-Za-z0-9_-]+):/;
 
+/** `idHex`: the message id in hex, when the caller already has it (the ledger key). */
 export function applyMessage(
   store: Store,
   o: Origin,
   m: UplinkMessage,
   raw: Uint8Array,
   nowMs: number,
+  idHex?: string,
 ): LiveEvent[] {
   const base = { gatewayId: o.gatewayId, deviceId: o.deviceId ?? null };
   const dev = o.deviceId ?? '';
@@ -146,14 +142,14 @@ export function applyMessage(
       });
       return [];
     case 'TRAIN_STATUS': {
-      const s = sessionFor(store, o, m.sessionId, nowMs);
+      const sessionId = sessionFor(store, o, m.sessionId, nowMs);
       const status = TRAIN_STATE[m.state];
       // TODO: sessions of several devices should end when all have ended; for now the latest report wins.
       if (status)
-        store.sessions.setStatus(s.id, status, m.text ?? (m.error ? `error ${m.error}` : null), nowMs);
+        store.sessions.setStatus(sessionId, status, m.text ?? (m.error ? `error ${m.error}` : null), nowMs);
       store.events.add({
         ...base,
-        sessionId: s.id,
+        sessionId,
         level: m.state === 'FAILED' ? 'warn' : 'info',
         kind: 'session.status',
         message: `${dev}: ${m.state} at step ${m.step}`,
@@ -163,9 +159,8 @@ export function applyMessage(
     }
     case 'TRAIN_METRICS': {
       // PROTOCOL.md §2.5 item 5: placed by session and step, not by arrival.
-      const s = sessionFor(store, o, m.sessionId, nowMs);
       const point = {
-        sessionId: s.id,
+        sessionId: sessionFor(store, o, m.sessionId, nowMs),
         deviceId: dev,
         gatewayId: o.gatewayId,
         step: m.step,
@@ -185,12 +180,11 @@ export function applyMessage(
       return [{ type: 'metrics', point: { id, ...point } }];
     }
     case 'GRAD_UPDATE': {
-      const s = sessionFor(store, o, m.sessionId, nowMs);
       const update = {
-        sessionId: s.id,
+        sessionId: sessionFor(store, o, m.sessionId, nowMs),
         deviceId: dev,
         gatewayId: o.gatewayId,
-        msgId: hex(m.id),
+        msgId: idHex ?? hex(m.id),
         step: m.step,
         layer: m.layer,
         updatedCount: m.indices.length,

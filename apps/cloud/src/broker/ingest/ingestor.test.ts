@@ -1,6 +1,6 @@
 import { decodeMessage } from '@tinyfleet/protocol/messages';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LiveBus, Store } from '../../store/index.js';
+import { LiveBus, type LiveEvent, Store } from '../../store/index.js';
 import { encode, hello, metrics } from '../testing.js';
 import { Ingestor } from './ingestor.js';
 
@@ -44,6 +44,32 @@ describe('Ingestor', () => {
       ingestor.accept(gw, up('metrics'), encode(metrics(1, 2))),
     ]);
     expect(outcomes.map((o) => o.status)).toEqual(['stored', 'stored', 'duplicate', 'stored']);
+  });
+
+  it('drops only the message that fails in a batch: the others are stored and acknowledged', async () => {
+    const bus = new LiveBus();
+    const live: LiveEvent['type'][] = [];
+    bus.subscribe((e) => live.push(e.type));
+    ingestor = new Ingestor({ store, bus, decode: (b) => decodeMessage(b) });
+    // A gateway unknown to the store passes validation, but adopting its session fails in the transaction.
+    const ghost = 'gw_ghost';
+    const ghostTopic = `tf/v1/gw/${ghost}/dev/d1/up/metrics`;
+    const outcomes = await Promise.all([
+      ingestor.accept(gw, up('metrics'), encode(metrics(1, 1))),
+      ingestor.accept(ghost, ghostTopic, encode(metrics(1, 2))),
+      ingestor.accept(gw, up('metrics'), encode(metrics(1, 3))),
+      ingestor.accept(gw, up('metrics'), encode(metrics(1, 1))),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['stored', 'rejected', 'stored', 'duplicate']);
+    expect(outcomes[1]).toMatchObject({ code: 'INTERNAL' });
+    const session = store.sessions.byWireId(gw, 1);
+    expect(session).toBeDefined();
+    const points = store.metrics.series({ sessionId: session?.id ?? '', limit: 10 }).items;
+    expect(points.map((p) => p.step)).toEqual([1, 3]);
+    expect(store.ledger.count()).toBe(2); // the failed message's claim was rolled back with it
+    expect(store.events.list({ limit: 10, kind: 'ingest.failed' }).items).toHaveLength(1);
+    expect(live).toEqual(['metrics', 'metrics']); // nothing announced for the dropped message
+    expect(ingestor.stats).toMatchObject({ stored: 2, duplicate: 1, rejected: 1, failed: 0 });
   });
 
   it('reports failure (so no PUBACK is sent) when the store cannot commit', async () => {

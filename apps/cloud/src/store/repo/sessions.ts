@@ -42,6 +42,7 @@ export class SessionRepo {
   readonly #status;
   readonly #config;
   readonly #byWire;
+  readonly #idByWire;
 
   constructor(db: Db) {
     // Wire ids count up from 1 across all gateways, so cloud-made sessions never share one.
@@ -62,6 +63,11 @@ export class SessionRepo {
     this.#byWire = db.prepare<[string, number], Row>(
       'SELECT * FROM training_sessions WHERE gateway_id = ? AND wire_id = ?',
     );
+    this.#idByWire = db
+      .prepare<[string, number], string>(
+        'SELECT id FROM training_sessions WHERE gateway_id = ? AND wire_id = ?',
+      )
+      .pluck();
     this.#get = db.prepare<[string], Row>('SELECT * FROM training_sessions WHERE id = ?');
     this.#list = db.prepare<
       { after: string; gw: string | null; fleet: string | null; status: string | null; limit: number },
@@ -121,6 +127,11 @@ export class SessionRepo {
   byWireId(gatewayId: string, wireId: number): TrainingSession | undefined {
     const r = this.#byWire.get(gatewayId, wireId);
     return r && toSession(r);
+  }
+
+  /** Just the id of `byWireId`'s session (the ingest hot path: no row to decode). */
+  idByWireId(gatewayId: string, wireId: number): string | undefined {
+    return this.#idByWire.get(gatewayId, wireId);
   }
 
   require(id: string): TrainingSession {
