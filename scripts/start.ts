@@ -120,6 +120,8 @@ try {
     ports: { http: at(0), mqtt: at(1), ws: at(2), gatewayStatus: at(3) },
     devices,
     source,
+    // The gateway trusts the cloud's signing keys (GET /v1/keys), so OTA campaigns reach the devices.
+    gatewayKeys: (running) => ({ cloudApiUrl: running.cloud.cloud.httpUrl }),
     progress: (m) => say(`  .. ${m}`),
   });
   const c = site.cloud;

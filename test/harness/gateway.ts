@@ -41,6 +41,17 @@ export interface GatewaySetup {
   readonly source: SourceConfig;
   /** Device heartbeat period asked for in HELLO_ACK. */
   readonly heartbeatMs: number;
+  /** Trusted artifact signing keys (config `keys`, apps/gateway/src/ota/README.md); none = refuse all. */
+  readonly keys?: GatewayKeys;
+  /** Serial line rate (config `baudRate`, default 921600). */
+  readonly baudRate?: number;
+}
+
+/** Config `keys`: a key file, the cloud's `GET /v1/keys`, or both. */
+export interface GatewayKeys {
+  readonly file?: string;
+  readonly cloudApiUrl?: string;
+  readonly allowUnsigned?: boolean;
 }
 
 /** Writes the gateway's JSON config (schema: apps/gateway/src/config) and returns its path. */
@@ -61,6 +72,8 @@ export function writeGatewayConfig(file: string, s: GatewaySetup): string {
     defaultSource: s.source.name,
     sampleRate: 200,
     logLevel: 'info',
+    ...(s.keys !== undefined && { keys: s.keys }),
+    ...(s.baudRate !== undefined && { baudRate: s.baudRate }),
   };
   writeFileSync(file, `${JSON.stringify(config, null, 2)}\n`);
   return file;

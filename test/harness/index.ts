@@ -5,6 +5,7 @@
 export { type Api, ApiError, apiClient, type CloudPorts, type SiteCloud, startSiteCloud } from './cloud.js';
 export {
   GATEWAY_BIN,
+  type GatewayKeys,
   type GatewayLogRecord,
   type GatewayStatus,
   type RunningGateway,
@@ -12,6 +13,23 @@ export {
   startGateway,
   writeGatewayConfig,
 } from './gateway.js';
+export { type NoisyLink, noiseToolMissing, startNoisyLink } from './noise.js';
+export {
+  artifactSha,
+  type CampaignView,
+  durableBlocks,
+  type ExecutionView,
+  executions,
+  FINAL_CAMPAIGN,
+  FINAL_EXECUTION,
+  fileSha,
+  type MlpSpec,
+  type ModelRecord,
+  mlpArtifact,
+  tooBigArenaArtifact,
+  uploadModel,
+  waitCampaign,
+} from './ota.js';
 export { Child, type ChildOptions, waitFor } from './procs.js';
 export {
   type CloudDevice,

@@ -16,6 +16,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Api, type CloudPorts, type SiteCloud, startSiteCloud } from './cloud.js';
 import {
+  type GatewayKeys,
   type GatewayLogRecord,
   type RunningGateway,
   type SourceConfig,
@@ -43,6 +44,12 @@ export interface SiteOptions {
   /** Progress messages while the site comes up. */
   readonly progress?: (msg: string) => void;
   readonly onGatewayLog?: (r: GatewayLogRecord) => void;
+  /** The gateway's trusted signing keys (OTA); a function is called at each gateway start. */
+  readonly gatewayKeys?: GatewayKeys | ((site: Site) => GatewayKeys);
+  /** More options of the virtual MCU `deviceId` (`--model`, `--slot-size`, `--ram`: later ones win). */
+  readonly vmcuArgs?: (deviceId: string) => readonly string[];
+  /** The serial port the gateway opens for `deviceId` (default `dev/<deviceId>`); read at each gateway start. */
+  readonly portFor?: (deviceId: string) => string | undefined;
   /** Called (and awaited) once the cloud runs, before any device or the gateway starts. */
   readonly onCloud?: (cloud: SiteCloud) => Promise<void> | void;
 }
@@ -162,6 +169,7 @@ export class Site {
       flashFile: join(this.dataDir, 'vmcu', `${deviceId}.flash`),
       linkPath: join(this.dataDir, 'dev', deviceId),
       logFile: join(this.dataDir, 'logs', `${deviceId}.log`),
+      ...(this.options.vmcuArgs !== undefined && { extraArgs: this.options.vmcuArgs(deviceId) }),
     });
     this.vmcus.set(deviceId, v);
     this.#savePids();
@@ -175,15 +183,18 @@ export class Site {
   /** Writes the gateway config (current MQTT URL, device paths) and starts the daemon. */
   async startGateway(): Promise<RunningGateway> {
     const gwDir = join(this.dataDir, 'gateway');
+    const k = this.options.gatewayKeys;
+    const keys = typeof k === 'function' ? k(this) : k;
     writeGatewayConfig(this.#gatewayConfig, {
       gatewayId: this.gatewayId,
       mqttUrl: this.#mqttUrl,
       passwordFile: join(gwDir, 'gateway.secret'),
       dataDir: join(gwDir, 'data'),
-      ports: this.deviceIds.map((id) => join(this.dataDir, 'dev', id)),
+      ports: this.deviceIds.map((id) => this.options.portFor?.(id) ?? join(this.dataDir, 'dev', id)),
       statusPort: this.options.ports.gatewayStatus,
       source: this.options.source ?? DEFAULT_SOURCE,
       heartbeatMs: this.options.heartbeatMs ?? 2000,
+      ...(keys !== undefined && { keys }),
     });
     this.#gateway = await startGateway({
       configFile: this.#gatewayConfig,

@@ -119,6 +119,8 @@ export interface VmcuOptions {
   readonly linkPath: string;
   readonly logFile?: string;
   readonly onLine?: (line: string) => void;
+  /** More vmcu options (`--model FILE.tfm`, `--slot-size`, ...); later ones win over the profile's. */
+  readonly extraArgs?: readonly string[];
 }
 
 export interface Vmcu {
@@ -155,6 +157,7 @@ export async function startVmcu(o: VmcuOptions): Promise<Vmcu> {
       String(o.profile.ramBytes),
       '--flash',
       String(o.profile.flashBytes),
+      ...(o.extraArgs ?? []),
     ],
     ...(o.logFile !== undefined && { logFile: o.logFile }),
     onLine: (line, stream) => {
