@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { CATALOG } from './catalog.js';
 import { ENUMS, updateSpecBlocks } from './spec-tables.js';
 
-const SPEC = join(fileURLToPath(import.meta.url), '..', '..', '..', 'spec', 'parts', '04-messages.md');
+const SPEC = join(fileURLToPath(import.meta.url), '..', '..', '..', 'spec', 'PROTOCOL.md');
 const md = readFileSync(SPEC, 'utf8');
 
 describe('PROTOCOL.md §4 agrees with the declarations', () => {
@@ -20,7 +20,7 @@ describe('PROTOCOL.md §4 agrees with the declarations', () => {
       const a = md.split('\n');
       const b = fresh.split('\n');
       const line = a.findIndex((l, i) => l !== b[i]);
-      expect(a[line], `04-messages.md line ${line + 1} differs from the declarations`).toBe(b[line]);
+      expect(a[line], `PROTOCOL.md line ${line + 1} differs from the declarations`).toBe(b[line]);
     }
   });
 
