@@ -9,7 +9,10 @@ describe('golden vectors (PROTOCOL.md §7.1)', () => {
   it('covers every set with at least one file', () => {
     const paths = generateAll().map((f) => f.path);
     for (const dir of ['cbor/', 'cbor/invalid/', 'link/', 'artifact/']) {
-      expect(paths.some((p) => p.startsWith(dir)), dir).toBe(true);
+      expect(
+        paths.some((p) => p.startsWith(dir)),
+        dir,
+      ).toBe(true);
     }
   });
 });
