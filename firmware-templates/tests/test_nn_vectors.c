@@ -3,14 +3,15 @@
  * protocol/vectors/README.md) through the C reference kernels (tf_nn.h), bit-exact. For each case
  * the requantization fields (`mult`/`shift`, `a_mult`..., PROTOCOL.md §6.2.2) are first checked
  * against C's own derivation from the float32 scale bits, then the kernel output against `y`; a
- * mismatch prints the file and the first differing index. FQT cases (backward / update kernels,
- * named fqt-*, *-backward, *-grad, *-update) are skipped and counted until the training kernels
- * exist. Usage: test_nn_vectors [dir] (default: the repository's, set by CMake). Closing line: "N passed, M failed".
+ * mismatch prints the file and the first differing index. FQT cases (a rank-0 `fqt_kernel` field,
+ * PROTOCOL.md §6.6.11) run through the training kernels of tf_fqt.h; every expected field of the
+ * case is compared (first mismatching element printed). Usage: test_nn_vectors [dir] (default: the repository's, set by CMake). Closing line: "N passed, M failed".
  */
 #define _XOPEN_SOURCE 700
 
 #include "tf_test.h"
 
+#include "tinyfleet/tf_fqt.h"
 #include "tinyfleet/tf_nn.h"
 #include "tinyfleet/tf_protocol.h"
 
@@ -49,7 +50,7 @@ static uint8_t g_out[MAX_OUT];
 static int32_t g_scratch[4096];
 static tf_requant_t g_rq[256];
 static char g_names[128][64];
-static unsigned g_skipped_fqt;
+static unsigned g_fqt;
 
 static uint32_t le32(const uint8_t *p) {
   return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
@@ -342,11 +343,7 @@ static tf_status_t run_case(const char *file, const kv_t *kv, int *ok) {
   return rc;
 }
 
-/* Training-kernel cases, recognisable by name, wait for the FQT kernels. */
-static int is_fqt(const char *name) {
-  return strncmp(name, "fqt", 3) == 0 || strstr(name, "backward") != NULL || strstr(name, "-bwd") != NULL ||
-         strstr(name, "grad") != NULL || strstr(name, "update") != NULL || strstr(name, "-train") != NULL;
-}
+#include "test_nn_vectors_fqt.inc"
 
 static int cmp_names(const void *a, const void *b) {
   return strcmp((const char *)a, (const char *)b);
@@ -380,10 +377,6 @@ int main(int argc, char **argv) {
     tf_status_t rc;
     const field_t *y;
 
-    if (is_fqt(g_names[i])) {
-      g_skipped_fqt++;
-      continue;
-    }
     total++;
     tf_test_begin(g_names[i]);
     f = NULL;
@@ -402,8 +395,14 @@ int main(int argc, char **argv) {
       continue;
     }
     memset(g_out, 0xA5, sizeof g_out);
-    rc = run_case(g_names[i], &kv, &ok);
-    y = get(&kv, "y");
+    if (get(&kv, "fqt_kernel") != NULL) { /* §6.6.11: a training kernel; compares its own fields */
+      g_fqt++;
+      rc = run_fqt(g_names[i], &kv, &ok);
+      y = NULL;
+    } else {
+      rc = run_case(g_names[i], &kv, &ok);
+      y = get(&kv, "y");
+    }
     TF_CHECK_OK(rc);
     TF_CHECK(ok);
     if (rc == TF_OK && y != NULL) {
@@ -411,6 +410,6 @@ int main(int argc, char **argv) {
     }
     tf_test_end();
   }
-  printf("nn vectors: %u forward cases run, %u FQT cases skipped (no training kernels yet)\n", total, g_skipped_fqt);
+  printf("nn vectors: %u cases run (%u forward, %u FQT)\n", total, total - g_fqt, g_fqt);
   return tf_test_finish();
 }

@@ -17,7 +17,7 @@ const TARGETS = [
 ] as const;
 
 const OUT = join(FIRMWARE_DIR, 'build', 'vitest-fuzz');
-const CORE = ['core', 'nn'].flatMap((d) =>
+const CORE = ['core', 'nn', 'fqt', 'train'].flatMap((d) =>
   readdirSync(join(FIRMWARE_DIR, 'src', d))
     .filter((f) => f.endsWith('.c'))
     .map((f) => join(FIRMWARE_DIR, 'src', d, f)),

@@ -4,9 +4,10 @@
  * and close with "N passed, 0 failed"; on failure its whole output is the assertion message.
  * Skips, naming the Debian package, when cmake or a compiler is missing.
  */
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cmakeBuild, missingTool, run, unitTestNames } from './toolchain.js';
+import { cmakeBuild, missingTool, REPO_ROOT, run, unitTestNames } from './toolchain.js';
 
 interface HostCompiler {
   name: string;
@@ -61,10 +62,14 @@ for (const c of COMPILERS) {
           expect(r.output, r.output).toMatch(/ota power-loss replay: [1-9]\d* cut points tested/);
         }
         if (t === 'test_nn_vectors') {
-          // every forward kernel vector of protocol/vectors/nn, bit-exact; FQT cases counted as skipped
-          const counts = /nn vectors: (\d+) forward cases run, (\d+) FQT cases skipped/.exec(r.output);
+          // every kernel vector of protocol/vectors/nn, bit-exact: forward, and FQT (PROTOCOL.md §6.6.11)
+          const counts = /nn vectors: (\d+) cases run \((\d+) forward, (\d+) FQT\)/.exec(r.output);
           expect(counts, r.output).not.toBeNull();
-          expect(Number(counts?.[1]), r.output).toBeGreaterThan(40);
+          expect(Number(counts?.[2]), r.output).toBeGreaterThan(40);
+          const fqt = readdirSync(join(REPO_ROOT, 'protocol', 'vectors', 'nn')).filter((f) =>
+            /^fqt-.*\.tfkv$/.test(f),
+          );
+          expect(Number(counts?.[3]), r.output).toBe(fqt.length);
           console.log(`${c.name}: ${counts?.[0]}; ${closing?.[0]}`);
         }
       });

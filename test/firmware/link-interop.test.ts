@@ -89,7 +89,6 @@ async function helloContract(dev: Device, expectCaps: Record<string, unknown>, q
     createHash('sha256').update(ARTIFACT).digest(),
   );
   expect(hello.modelVersion).toBe(MODEL_VERSION);
-  expect(hello.training).toBe(false);
   expect(hello.maxMessageBytes).toBe(params?.maxMessageBytes);
   const id = hello.id as Uint8Array;
   expect(id.length).toBe(8);
@@ -119,11 +118,12 @@ async function helloContract(dev: Device, expectCaps: Record<string, unknown>, q
   const err2 = await waitFor(() => nth('ERROR', 2), WAIT_MS, 'an ERROR for an unknown type', seen);
   expect(err2.code).toBe(5);
   expect(err2.re).toBeUndefined();
-  // a request this runtime does not implement yet (TRAIN_STOP) -> ERROR INCOMPATIBLE, re = its id
+  // a valid request the device must refuse: TRAIN_STOP of a session it does not know -> ERROR
+  // BAD_STATE (§4.4.3), re = its id
   const reqId = randomMessageId();
   gw.ep.send(envelopeOnly(0x21, reqId, ['sid', 1]));
-  const err2b = await waitFor(() => nth('ERROR', 3), WAIT_MS, 'an ERROR for an unimplemented request', seen);
-  expect(err2b.code).toBe(15);
+  const err2b = await waitFor(() => nth('ERROR', 3), WAIT_MS, 'an ERROR for TRAIN_STOP of no session', seen);
+  expect(err2b.code).toBe(10);
   expect(err2b.re).toEqual(reqId);
 
   // §3.7: garbage on the line (with stray delimiters); the session survives and still answers
@@ -256,6 +256,7 @@ if (missingHost) {
           flashBytes: 512 * 1024,
           slotBytes: 64 * 1024,
           firmwareVersion: '0.1.0',
+          training: true, // §4.4: the vmcu has training buffers (fqt)
         },
         MODEL.q,
       );
@@ -316,6 +317,7 @@ if (missingQemu) {
           core: 'cortex-m4',
           clockHz: 25_000_000,
           baud: 115_200,
+          training: true, // §4.4: the image has training buffers (fqt)
         },
         MODEL.q,
       );

@@ -148,7 +148,7 @@ describe.skipIf(missing !== undefined)(
           clockHz: v?.profile.clockHz,
           ramBytes: v?.profile.ramBytes,
           flashBytes: v?.profile.flashBytes,
-          training: false,
+          training: true,
         });
       }
       expect(new Set(devices.map((d) => d.capabilities.core))).toEqual(new Set(PROFILES.map((p) => p.core)));

@@ -27,6 +27,17 @@
  * tested (§4.6.5: the given input and SHA-256 of the output against ysha, or an input of zero
  * points that must run). Without cfg.slots, OTA requests get ERROR INCOMPATIBLE.
  *
+ * Training (§4.3, §4.4, tf_train.h; src/core/tf_agent_train.c): with cfg.train_buf and cfg.sample_buf
+ * set, HELLO says `fqt` true and `sbuf` = the samples the sample buffer holds for the active model.
+ * TRAIN_START is checked against the model (its TRAIN record, the trainable ops, the RAM of the
+ * training buffers: NO_SPACE), restarts the interpreter from the slot's weights and answers
+ * TRAIN_STATUS RUNNING then SAMPLE_CREDIT. SAMPLE_BATCH samples are buffered under the credit
+ * window of §4.3; each pass of tf_agent_step() runs at most one step (bs samples) when the link's send
+ * queue has room, then sends TRAIN_METRICS (every `me` steps and the last), GRAD_UPDATE per trained
+ * layer (every `ge` steps, split to fit TF_AGENT_MSG_BYTES) and TRAIN_STATUS DONE / FAILED. Trained
+ * weights live in the interpreter's RAM copies only: flash is never written (§4.4), a reboot or
+ * the next session starts again from the slot.
+ *
  * Message ids (§4.1.5): boot counter (u32 LE) || message counter (u32 LE); the port persists the
  * boot counter and passes it in the config.
  *
@@ -43,6 +54,7 @@
 #include "tinyfleet/tf_msg.h"
 #include "tinyfleet/tf_ota.h"
 #include "tinyfleet/tf_slots.h"
+#include "tinyfleet/tf_train.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -84,7 +96,29 @@ typedef struct tf_agent_config {
   /** The bytes of @p slot (@p len), memory-mapped or copied to RAM, 16-aligned; NULL: read error. */
   const uint8_t *(*map_slot)(void *ctx, uint8_t slot, uint32_t len);
   void *map_ctx;
+  /* Training (optional; NULL: `fqt` false, TRAIN_START answered INCOMPATIBLE) */
+  uint8_t *train_buf; /**< tf_train_prepare() buffers, 16-aligned */
+  size_t train_len;
+  uint8_t *sample_buf; /**< received samples (inputs + labels) */
+  size_t sample_len;
 } tf_agent_config_t;
+
+/** A training session (§4.4) as the agent runs it (private). */
+typedef struct tf_agent_session {
+  uint32_t sid;       /**< 0: no session yet */
+  uint8_t st;         /**< TRAIN_STATES */
+  uint16_t err;       /**< ERROR_CODES value when FAILED */
+  uint32_t step, n;   /**< steps and samples trained */
+  uint32_t steps, smax, me, ge;
+  uint32_t next;      /**< §4.3: lowest sequence number not received */
+  uint32_t limit;     /**< next + cr of the last SAMPLE_CREDIT */
+  uint32_t credit_at; /**< when the last SAMPLE_CREDIT was sent */
+  uint32_t head, count, cap; /**< sample ring */
+  uint32_t input_bytes;
+  bool metrics_pending, status_pending;
+  uint32_t grad_layer, grad_row; /**< next GRAD_UPDATE rows to send; grad_layer >= layer count: none */
+  tf_msg_train_metrics_t metrics;
+} tf_agent_session_t;
 
 typedef enum tf_agent_state {
   TF_AGENT_LINK_DOWN = 0,  /**< link connecting */
@@ -110,6 +144,8 @@ typedef struct tf_agent {
   bool has_ota;
   tf_status_t ota_status; /**< tf_ota_open result */
   tf_ota_t ota;
+  tf_agent_session_t session;
+  tf_train_t train;
   uint8_t tx_frame[TF_LINK_TX_FRAME_BYTES];
   uint8_t msg[TF_AGENT_MSG_BYTES];
 } tf_agent_t;

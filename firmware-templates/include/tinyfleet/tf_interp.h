@@ -101,6 +101,12 @@ tf_status_t tf_interp_prepare(tf_interp_t *it, const tf_artifact_t *a, uint8_t *
 /** Runs one inference on @p len input bytes (must equal the input tensor's size: else OUT_OF_RANGE). */
 tf_status_t tf_interp_invoke(tf_interp_t *it, const uint8_t *x, size_t len);
 
+/**
+ * Runs op @p i (< op_count) alone on the arena as it is: the training runtime (tf_train.h) calls it
+ * op by op to keep the forward values it needs. tf_interp_invoke() is the loop over all ops.
+ */
+tf_status_t tf_interp_run_op(tf_interp_t *it, uint32_t i);
+
 /** The op kinds tf_interp_prepare() accepts, ascending; @return their count (<= @p cap written). */
 uint32_t tf_interp_supported_ops(uint8_t *ops, uint32_t cap);
 

@@ -45,6 +45,17 @@ static union {
   uint8_t b[INTERP_RAM_BYTES];
   uint64_t align;
 } g_ram;
+/* Training (tf_train.h): saved values, errors, gradient rows; and the received samples (§4.3) */
+#define TRAIN_BYTES (256u * 1024u)
+#define SAMPLE_BYTES (64u * 1024u)
+static union {
+  uint8_t b[TRAIN_BYTES];
+  uint64_t align;
+} g_train;
+static union {
+  uint8_t b[SAMPLE_BYTES];
+  uint64_t align;
+} g_samples;
 
 /* The agent's view of a slot (tf_agent_config_t.map_slot): read from the flash file into that
  * slot's 16-aligned mirror, standing in for memory-mapped flash. */
@@ -355,6 +366,10 @@ int main(int argc, char **argv) {
   acfg.arena_len = sizeof g_arena.b;
   acfg.ram = g_ram.b;
   acfg.ram_len = sizeof g_ram.b;
+  acfg.train_buf = g_train.b;
+  acfg.train_len = sizeof g_train.b;
+  acfg.sample_buf = g_samples.b;
+  acfg.sample_len = sizeof g_samples.b;
   tf_agent_init(&agent, &acfg);
   if (agent.cfg.has_model) {
     char line[160] = "model: ";

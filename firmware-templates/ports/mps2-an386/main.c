@@ -36,6 +36,22 @@ static union {
   uint64_t align;
 } g_ram;
 
+/* Training (tf_train.h, PROTOCOL.md §4.4): saved values, errors and gradient rows; received samples */
+#ifndef TF_MPS2_TRAIN_BYTES
+#define TF_MPS2_TRAIN_BYTES (64u * 1024u)
+#endif
+#ifndef TF_MPS2_SAMPLE_BYTES
+#define TF_MPS2_SAMPLE_BYTES (16u * 1024u)
+#endif
+static union {
+  uint8_t b[TF_MPS2_TRAIN_BYTES];
+  uint64_t align;
+} g_train;
+static union {
+  uint8_t b[TF_MPS2_SAMPLE_BYTES];
+  uint64_t align;
+} g_samples;
+
 extern uint8_t tf_ld_model_flash[];
 
 /* tf_agent_config_t.map_slot: the PSRAM standing in for flash is memory-mapped. */
@@ -131,6 +147,10 @@ int main(void) {
     c->arena_len = sizeof g_arena.b;
     c->ram = g_ram.b;
     c->ram_len = sizeof g_ram.b;
+    c->train_buf = g_train.b;
+    c->train_len = sizeof g_train.b;
+    c->sample_buf = g_samples.b;
+    c->sample_len = sizeof g_samples.b;
   }
   /* OTA (PROTOCOL.md §4.6): the agent owns the model, mapped in place from the PSRAM "flash" */
   acfg.slots = &g_slots;

@@ -1,6 +1,8 @@
 /* The device agent (tf_agent.h): link + device session, PROTOCOL.md §4.2. */
 #include "tinyfleet/tf_agent.h"
 
+#include "tf_agent_internal.h"
+
 #include "tinyfleet/tf_runtime.h"
 #include "tinyfleet/tf_sha256.h"
 
@@ -19,7 +21,7 @@ static tf_msg_str_t cstr(const char *s) {
 }
 
 /* §4.1.5: boot counter || message counter, both u32 little-endian. */
-static void next_id(tf_agent_t *a, uint8_t id[8], tf_msg_envelope_t *env, uint32_t type) {
+void tf_agent_next_id(tf_agent_t *a, uint8_t id[8], tf_msg_envelope_t *env, uint32_t type) {
   uint32_t b = a->cfg.boot_counter;
   uint32_t c = a->msg_counter++;
 
@@ -37,7 +39,7 @@ static void next_id(tf_agent_t *a, uint8_t id[8], tf_msg_envelope_t *env, uint32
   env->id.len = 8;
 }
 
-static void queue(tf_agent_t *a, tf_status_t rc, size_t len) {
+void tf_agent_queue(tf_agent_t *a, tf_status_t rc, size_t len) {
   if (rc == TF_OK && tf_link_send(&a->link, a->msg, len) == TF_OK) {
     a->tx++;
   }
@@ -52,7 +54,7 @@ static void send_hello(tf_agent_t *a) {
   tf_status_t rc;
 
   /* PROTOCOL.md §4.2.1 */
-  next_id(a, id, &env, TF_MSG_HELLO);
+  tf_agent_next_id(a, id, &env, TF_MSG_HELLO);
   memset(&h, 0, sizeof h);
   h.dev = cstr(a->cfg.device_id);
   h.fw = cstr(a->cfg.fw_version);
@@ -63,9 +65,9 @@ static void send_hello(tf_agent_t *a) {
   h.ram = caps->ram_bytes;
   h.slot = a->cfg.slot_bytes;
   h.ops_count = (uint8_t)tf_interp_supported_ops(h.ops, TF_MESSAGE_MAX_OP_KINDS); /* ascending kinds */
-  h.fqt = false;
+  h.fqt = tf_agent_fqt(a); /* §4.4: the training runtime (tf_train.h) with its buffers */
   h.mmsg = tf_link_params(&a->link)->max_message_bytes; /* the link's negotiated M */
-  h.sbuf = 0;
+  h.sbuf = tf_agent_sample_capacity(a); /* §4.3: samples the device buffers */
   h.has_baud = a->cfg.baud != 0;
   h.baud = a->cfg.baud;
   h.has_model = a->cfg.has_model;
@@ -74,7 +76,7 @@ static void send_hello(tf_agent_t *a) {
   h.aslot = a->cfg.active_slot;
   h.boot = a->cfg.boot_counter;
   rc = tf_msg_encode_hello(&env, &h, a->msg, sizeof a->msg, &len);
-  queue(a, rc, len);
+  tf_agent_queue(a, rc, len);
   a->state = TF_AGENT_WAIT_HELLO_ACK;
   a->hello_at = a->now + TF_AGENT_HELLO_RETRY_MS;
 }
@@ -88,7 +90,7 @@ static void send_heartbeat(tf_agent_t *a) {
   uint32_t used = (uint32_t)sizeof *a;
 
   /* PROTOCOL.md §4.2.3 */
-  next_id(a, id, &env, TF_MSG_HEARTBEAT);
+  tf_agent_next_id(a, id, &env, TF_MSG_HEARTBEAT);
   memset(&hb, 0, sizeof hb);
   hb.up = a->uptime_ms;
   hb.st = 0; /* IDLE; §4.2.3: UPDATING while an OTA transfer, verification or test boot is in progress */
@@ -97,17 +99,23 @@ static void send_heartbeat(tf_agent_t *a) {
     hb.st = 2;
   } else if (a->model_status != TF_OK) {
     hb.st = 3; /* FAULT: no usable model */
+  } else if (a->session.sid != 0 && a->session.st == TF_TRAIN_STATE_RUNNING) {
+    hb.st = 1; /* TRAINING, with the running session's sid */
+  }
+  if (a->session.sid != 0 && a->session.st == TF_TRAIN_STATE_RUNNING) {
+    hb.has_sid = true;
+    hb.sid = a->session.sid;
   }
   hb.fram = a->cfg.hal->caps.ram_bytes > used ? a->cfg.hal->caps.ram_bytes - used : 0;
   hb.rx = a->rx;
   hb.tx = a->tx + 1u; /* this one included */
   hb.nerr = a->nerr;
   rc = tf_msg_encode_heartbeat(&env, &hb, a->msg, sizeof a->msg, &len);
-  queue(a, rc, len);
+  tf_agent_queue(a, rc, len);
   a->hb_at = a->now + a->hb_ms;
 }
 
-static void send_error(tf_agent_t *a, const tf_msg_str_t *re, tf_status_t status, const char *text) {
+void tf_agent_send_error(tf_agent_t *a, const tf_msg_str_t *re, tf_status_t status, const char *text) {
   tf_msg_envelope_t env;
   tf_msg_error_t e;
   uint8_t id[8];
@@ -116,7 +124,7 @@ static void send_error(tf_agent_t *a, const tf_msg_str_t *re, tf_status_t status
   tf_status_t rc;
 
   /* PROTOCOL.md §4.2.5; re is copied first: it points into the link's receive buffer */
-  next_id(a, id, &env, TF_MSG_ERROR);
+  tf_agent_next_id(a, id, &env, TF_MSG_ERROR);
   if (re != NULL && re->data != NULL && re->len <= sizeof re_copy) {
     memcpy(re_copy, re->data, re->len);
     env.re.data = re_copy;
@@ -126,7 +134,7 @@ static void send_error(tf_agent_t *a, const tf_msg_str_t *re, tf_status_t status
   e.msg = cstr(text);
   a->nerr++;
   rc = tf_msg_encode_error(&env, &e, a->msg, sizeof a->msg, &len);
-  queue(a, rc, len);
+  tf_agent_queue(a, rc, len);
 }
 
 /* PROTOCOL.md §4.5: one forward pass on the active model. */
@@ -143,13 +151,13 @@ static void on_infer(tf_agent_t *a, const tf_msg_t *m) {
   tf_status_t rc = a->model_status;
 
   if (rc != TF_OK) {
-    send_error(a, &m->env.id, TF_STATUS_BAD_STATE, "no model loaded");
+    tf_agent_send_error(a, &m->env.id, TF_STATUS_BAD_STATE, "no model loaded");
     return;
   }
   /* §4.5 / §4.3 item 4: shape, scale and zero point must be the model input's */
   if (q->rank != it->input_rank || memcmp(q->shape, it->input_shape, q->rank * sizeof q->shape[0]) != 0 ||
       q->xs_bits != it->input_scale_bits || (int32_t)q->xz != it->input_zero) {
-    send_error(a, &m->env.id, TF_STATUS_INCOMPATIBLE, "input shape or qparams differ from the model input");
+    tf_agent_send_error(a, &m->env.id, TF_STATUS_INCOMPATIBLE, "input shape or qparams differ from the model input");
     return;
   }
   c0 = hal->cycles != NULL ? hal->cycles(hal->ctx) : 0u;
@@ -157,7 +165,7 @@ static void on_infer(tf_agent_t *a, const tf_msg_t *m) {
   memset(&res, 0, sizeof res);
   res.cyc = hal->cycles != NULL ? (uint32_t)(hal->cycles(hal->ctx) - c0) : 0u;
   if (rc != TF_OK) {
-    send_error(a, &m->env.id, rc, "inference failed");
+    tf_agent_send_error(a, &m->env.id, rc, "inference failed");
     return;
   }
   if (hal->cycles != NULL && hal->caps.clock_hz != 0) {
@@ -176,15 +184,15 @@ static void on_infer(tf_agent_t *a, const tf_msg_t *m) {
     res.yz = (uint32_t)it->output_zero;
   }
   memcpy(re_copy, m->env.id.data, m->env.id.len); /* re (required): the request id */
-  next_id(a, id, &env, TF_MSG_INFER_RESULT);
+  tf_agent_next_id(a, id, &env, TF_MSG_INFER_RESULT);
   env.re.data = re_copy;
   env.re.len = m->env.id.len;
   rc = tf_msg_encode_infer_result(&env, &res, a->msg, sizeof a->msg, &len);
   if (rc != TF_OK) {
-    send_error(a, &m->env.id, rc, "result does not fit the message buffer");
+    tf_agent_send_error(a, &m->env.id, rc, "result does not fit the message buffer");
     return;
   }
-  queue(a, rc, len);
+  tf_agent_queue(a, rc, len);
 }
 
 
@@ -197,7 +205,7 @@ static void send_ota_status(tf_agent_t *a, const tf_msg_str_t *re) {
   tf_status_t rc;
 
   /* PROTOCOL.md §4.6.8, re = the request it answers */
-  next_id(a, id, &env, TF_MSG_OTA_STATUS);
+  tf_agent_next_id(a, id, &env, TF_MSG_OTA_STATUS);
   if (re != NULL && re->data != NULL && re->len <= sizeof re_copy) {
     memcpy(re_copy, re->data, re->len);
     env.re.data = re_copy;
@@ -205,7 +213,7 @@ static void send_ota_status(tf_agent_t *a, const tf_msg_str_t *re) {
   }
   tf_ota_status(&a->ota, &st);
   rc = tf_msg_encode_ota_status(&env, &st, a->msg, sizeof a->msg, &len);
-  queue(a, rc, len);
+  tf_agent_queue(a, rc, len);
 }
 
 /* Opens and prepares the artifact at @p p as the running model (§5.10, tf_interp.h). */
@@ -256,7 +264,10 @@ static tf_status_t smoke_test(tf_agent_t *a, const tf_msg_ota_sha_t *m) {
 static tf_status_t ota_load(void *ctx, uint8_t slot, uint32_t len, const tf_msg_ota_sha_t *smoke) {
   tf_agent_t *a = (tf_agent_t *)ctx;
   const tf_slots_state_t *st = tf_slots_state(a->cfg.slots);
-  tf_status_t rc = prepare_model(a, a->cfg.map_slot(a->cfg.map_ctx, slot, len), len);
+  tf_status_t rc;
+
+  tf_agent_train_model_changed(a); /* a running session ends: its weights belong to the old model */
+  rc = prepare_model(a, a->cfg.map_slot(a->cfg.map_ctx, slot, len), len);
 
   a->cfg.has_model = true; /* HELLO reports the slot that runs (msha, mver, aslot) */
   a->cfg.active_slot = slot;
@@ -326,7 +337,7 @@ static void on_ota(tf_agent_t *a, const tf_msg_t *m) {
     }
   }
   if (rc != TF_OK) {
-    send_error(a, &m->env.id, rc, tf_status_name(rc));
+    tf_agent_send_error(a, &m->env.id, rc, tf_status_name(rc));
   } else {
     send_ota_status(a, &m->env.id);
   }
@@ -341,7 +352,7 @@ static void on_message(tf_agent_t *a, const uint8_t *data, size_t len) {
     /* §4.1.7: answer a rejected request; a report (reply none) or an ERROR is dropped */
     bool report = m.env.type != 0 && !tf_msg_is_request(m.env.type);
     if (!report && a->state == TF_AGENT_RUNNING) {
-      send_error(a, m.env.id.data != NULL ? &m.env.id : NULL, rc, tf_status_name(rc));
+      tf_agent_send_error(a, m.env.id.data != NULL ? &m.env.id : NULL, rc, tf_status_name(rc));
     }
     return;
   }
@@ -366,6 +377,14 @@ static void on_message(tf_agent_t *a, const uint8_t *data, size_t len) {
       on_infer(a, &m);
     }
     break;
+  case TF_MSG_TRAIN_START:
+  case TF_MSG_TRAIN_STOP:
+  case TF_MSG_TRAIN_CONFIG:
+  case TF_MSG_SAMPLE_BATCH:
+    if (a->state == TF_AGENT_RUNNING) {
+      tf_agent_on_train(a, &m); /* §4.3, §4.4 */
+    }
+    break;
   case TF_MSG_OTA_OFFER:
   case TF_MSG_OTA_BLOCK:
   case TF_MSG_OTA_COMMIT:
@@ -378,7 +397,7 @@ static void on_message(tf_agent_t *a, const uint8_t *data, size_t len) {
     break;
   default:
     if (a->state == TF_AGENT_RUNNING && tf_msg_is_request(m.env.type)) {
-      send_error(a, &m.env.id, TF_STATUS_INCOMPATIBLE, "not implemented by this runtime yet");
+      tf_agent_send_error(a, &m.env.id, TF_STATUS_INCOMPATIBLE, "not implemented by this runtime yet");
     }
     break;
   }
@@ -445,6 +464,9 @@ tf_status_t tf_agent_step(tf_agent_t *a) {
   a->last_millis = a->now;
   while ((rc = hal->uart.read(hal->uart.ctx, buf, sizeof buf, &got)) == TF_OK && got > 0) {
     tf_link_input(&a->link, buf, got, a->now);
+  }
+  if (a->state == TF_AGENT_RUNNING) {
+    tf_agent_train_poll(a); /* §4.3, §4.4: reports, one training step, credits */
   }
   if (a->state == TF_AGENT_WAIT_HELLO_ACK && due(a->now, a->hello_at)) {
     send_hello(a); /* §4.2 item 1: a new HELLO (new id) */

@@ -546,58 +546,65 @@ tf_status_t tf_interp_invoke(tf_interp_t *it, const uint8_t *x, size_t len) {
     memcpy(it->input, x, len);
   }
   for (i = 0; i < it->op_count && rc == TF_OK; i++) {
-    const tf_interp_op_t *o = &it->ops[i];
-    switch (o->kind) {
-    case TF_OP_CONV2D:
-      rc = o->per_channel ? tf_conv2d_pc_u8(&o->p.conv, &o->wq, &o->xd, o->x[0], &o->wd, (const int8_t *)o->w, o->bias, &o->yd, o->y)
-                          : tf_conv2d_u8(&o->p.conv, &o->wq, &o->xd, o->x[0], &o->wd, (const uint8_t *)o->w, o->bias, &o->yd, o->y);
-      break;
-    case TF_OP_DEPTHWISE_CONV2D:
-      rc = o->per_channel
-               ? tf_depthwise_conv2d_pc_u8(&o->p.conv, &o->wq, &o->xd, o->x[0], &o->wd, (const int8_t *)o->w, o->bias, &o->yd, o->y)
-               : tf_depthwise_conv2d_u8(&o->p.conv, &o->wq, &o->xd, o->x[0], &o->wd, (const uint8_t *)o->w, o->bias, &o->yd, o->y);
-      break;
-    case TF_OP_CONV1D:
-      rc = o->per_channel ? tf_conv1d_pc_u8(&o->p.conv, &o->wq, &o->xd, o->x[0], &o->wd, (const int8_t *)o->w, o->bias, &o->yd, o->y)
-                          : tf_conv1d_u8(&o->p.conv, &o->wq, &o->xd, o->x[0], &o->wd, (const uint8_t *)o->w, o->bias, &o->yd, o->y);
-      break;
-    case TF_OP_DENSE:
-      rc = o->per_channel ? tf_dense_pc_u8(&o->p.dense, &o->wq, o->xd.n, o->xd.c, o->x[0], o->yd.c, (const int8_t *)o->w, o->bias, o->y)
-                          : tf_dense_u8(&o->p.dense, &o->wq, o->xd.n, o->xd.c, o->x[0], o->yd.c, (const uint8_t *)o->w, o->bias, o->y);
-      break;
-    case TF_OP_RELU:
-      rc = tf_relu_u8(&o->p.relu, o->x[0], o->y, o->count);
-      break;
-    case TF_OP_RELU6:
-      rc = tf_relu6_u8(&o->p.relu, o->x[0], o->y, o->count);
-      break;
-    case TF_OP_MAXPOOL2D:
-      rc = tf_maxpool2d_u8(&o->p.pool, &o->xd, o->x[0], &o->yd, o->y);
-      break;
-    case TF_OP_AVGPOOL2D:
-      rc = tf_avgpool2d_u8(&o->p.pool, &o->xd, o->x[0], &o->yd, o->y);
-      break;
-    case TF_OP_GLOBAL_AVGPOOL:
-      rc = tf_global_avgpool_u8(&o->xd, o->x[0], o->y);
-      break;
-    case TF_OP_ADD:
-      rc = tf_add_u8(&o->p.add, o->x[0], o->x[1], o->y, o->count);
-      break;
-    case TF_OP_CONCAT:
-      rc = tf_concat_u8(o->p.concat.in, o->n_in, o->count, o->p.concat.y_zero, o->y);
-      break;
-    case TF_OP_RESHAPE:
-      rc = tf_reshape_u8(o->x[0], o->y, o->count);
-      break;
-    case TF_OP_SOFTMAX:
-      rc = tf_softmax_u8(&o->p.softmax, o->count, o->row, o->x[0], o->y, it->scratch);
-      break;
-    default:
-      rc = TF_STATUS_INTERNAL;
-      break;
-    }
+    rc = tf_interp_run_op(it, i);
   }
 out:
+  return rc;
+}
+
+tf_status_t tf_interp_run_op(tf_interp_t *it, uint32_t i) {
+  const tf_interp_op_t *o = &it->ops[i];
+  tf_status_t rc = TF_OK;
+
+  switch (o->kind) {
+  case TF_OP_CONV2D:
+    rc = o->per_channel ? tf_conv2d_pc_u8(&o->p.conv, &o->wq, &o->xd, o->x[0], &o->wd, (const int8_t *)o->w, o->bias, &o->yd, o->y)
+                        : tf_conv2d_u8(&o->p.conv, &o->wq, &o->xd, o->x[0], &o->wd, (const uint8_t *)o->w, o->bias, &o->yd, o->y);
+    break;
+  case TF_OP_DEPTHWISE_CONV2D:
+    rc = o->per_channel
+             ? tf_depthwise_conv2d_pc_u8(&o->p.conv, &o->wq, &o->xd, o->x[0], &o->wd, (const int8_t *)o->w, o->bias, &o->yd, o->y)
+             : tf_depthwise_conv2d_u8(&o->p.conv, &o->wq, &o->xd, o->x[0], &o->wd, (const uint8_t *)o->w, o->bias, &o->yd, o->y);
+    break;
+  case TF_OP_CONV1D:
+    rc = o->per_channel ? tf_conv1d_pc_u8(&o->p.conv, &o->wq, &o->xd, o->x[0], &o->wd, (const int8_t *)o->w, o->bias, &o->yd, o->y)
+                        : tf_conv1d_u8(&o->p.conv, &o->wq, &o->xd, o->x[0], &o->wd, (const uint8_t *)o->w, o->bias, &o->yd, o->y);
+    break;
+  case TF_OP_DENSE:
+    rc = o->per_channel ? tf_dense_pc_u8(&o->p.dense, &o->wq, o->xd.n, o->xd.c, o->x[0], o->yd.c, (const int8_t *)o->w, o->bias, o->y)
+                        : tf_dense_u8(&o->p.dense, &o->wq, o->xd.n, o->xd.c, o->x[0], o->yd.c, (const uint8_t *)o->w, o->bias, o->y);
+    break;
+  case TF_OP_RELU:
+    rc = tf_relu_u8(&o->p.relu, o->x[0], o->y, o->count);
+    break;
+  case TF_OP_RELU6:
+    rc = tf_relu6_u8(&o->p.relu, o->x[0], o->y, o->count);
+    break;
+  case TF_OP_MAXPOOL2D:
+    rc = tf_maxpool2d_u8(&o->p.pool, &o->xd, o->x[0], &o->yd, o->y);
+    break;
+  case TF_OP_AVGPOOL2D:
+    rc = tf_avgpool2d_u8(&o->p.pool, &o->xd, o->x[0], &o->yd, o->y);
+    break;
+  case TF_OP_GLOBAL_AVGPOOL:
+    rc = tf_global_avgpool_u8(&o->xd, o->x[0], o->y);
+    break;
+  case TF_OP_ADD:
+    rc = tf_add_u8(&o->p.add, o->x[0], o->x[1], o->y, o->count);
+    break;
+  case TF_OP_CONCAT:
+    rc = tf_concat_u8(o->p.concat.in, o->n_in, o->count, o->p.concat.y_zero, o->y);
+    break;
+  case TF_OP_RESHAPE:
+    rc = tf_reshape_u8(o->x[0], o->y, o->count);
+    break;
+  case TF_OP_SOFTMAX:
+    rc = tf_softmax_u8(&o->p.softmax, o->count, o->row, o->x[0], o->y, it->scratch);
+    break;
+  default:
+    rc = TF_STATUS_INTERNAL;
+    break;
+  }
   return rc;
 }
 

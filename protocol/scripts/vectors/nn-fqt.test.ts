@@ -1,6 +1,5 @@
+import { elementIndex, type LayerParams, updateLayer, Xorshift32 } from '@tinyfleet/cloud/fqt';
 import { describe, expect, it } from 'vitest';
-import { Xorshift32 } from '../../../apps/cloud/src/ml/fqt/numerics.js';
-import { elementIndex, type LayerParams, updateLayer } from '../../../apps/cloud/src/ml/fqt/update.js';
 import { generateNnVectors, nnCases } from './nn.js';
 import { decodeTfkv } from './nn-container.js';
 import { FQT_KERNEL } from './nn-fqt.js';

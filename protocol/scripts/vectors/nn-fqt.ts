@@ -5,32 +5,31 @@
  * selection, gradient standardization with the weight update and requantization (nearest and
  * stochastic rounding). Every file is named `fqt-*` and carries a rank-0 `fqt_kernel` field; the
  * header op kind is the forward op the kernel belongs to. Expected values come from the cloud's FQT
- * reference (`apps/cloud/src/ml/fqt`), a dev-time dependency of this generator only.
+ * reference (`@tinyfleet/cloud/fqt`), a dev-time dependency of this generator only.
  */
 
-import { deriveRequant } from '@tinyfleet/cloud/quant';
 import {
   activationMask,
   avgPoolBackward,
+  center,
   convBackwardInput,
   convWeightGrad,
   denseBackwardInput,
   denseWeightGrad,
   depthwiseBackwardInput,
   depthwiseWeightGrad,
-  maxPoolBackward,
-  outputError,
-} from '../../../apps/cloud/src/ml/fqt/index.js';
-import { topK, Xorshift32 } from '../../../apps/cloud/src/ml/fqt/numerics.js';
-import { quantizeAccumulators } from '../../../apps/cloud/src/ml/fqt/range.js';
-import {
-  center,
   elementIndex,
   type LayerParams,
+  maxPoolBackward,
+  outputError,
+  quantizeAccumulators,
   standardize,
+  topK,
   type UpdateRule,
   updateLayer,
-} from '../../../apps/cloud/src/ml/fqt/update.js';
+  Xorshift32,
+} from '@tinyfleet/cloud/fqt';
+import { deriveRequant } from '@tinyfleet/cloud/quant';
 import type { OpKindName } from '../../src/constants/index.js';
 import { updatedStructures } from '../../src/messages/index.js';
 import { f32, type NnCase, Rng, requantFields, scalar, scales, tensor } from './nn-case.js';

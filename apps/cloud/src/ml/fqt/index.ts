@@ -17,6 +17,14 @@ export { fullBackwardMacs, type RamEstimate, trainRamEstimate } from './memory.j
 export { gradQParams, gradUpdateMessages } from './message.js';
 export { type TrainedChain, trainedChain } from './model.js';
 export { emaRange, qparamsF32, roundStochastic, topK, Xorshift32 } from './numerics.js';
+export { quantizeAccumulators } from './range.js';
 export { type Shift, shiftSplit } from './shift.js';
 export { type FqtConfig, FqtTrainer, type Sample, type StepResult } from './trainer.js';
-export { center, standardize, type UpdateRule, updateLayer } from './update.js';
+export {
+  center,
+  elementIndex,
+  type LayerParams,
+  standardize,
+  type UpdateRule,
+  updateLayer,
+} from './update.js';

@@ -1,0 +1,371 @@
+/**
+ * On-device training end to end (PROTOCOL.md §4.3, §4.4, §6.6) over the virtual MCU's pty: a
+ * quantized CNN with a training record (§5.7, written by the cloud's quant + plan modules) runs in
+ * tinyfleet-vmcu; the test acts as the gateway: TRAIN_START, SAMPLE_BATCHes sent only inside the
+ * device's SAMPLE_CREDIT grants, then every TRAIN_METRICS and GRAD_UPDATE the device sends must
+ * EQUAL what the TypeScript reference FqtTrainer computes for the same samples (loss as float32,
+ * accuracy, update rate, and the GRAD_UPDATE rows, bytes, qparams and eps bit-exactly).
+ * Two sessions: streaming (bs 1, LOSS_RATIO, DELTA, 20 % of the structures) and batched (bs 3,
+ * ERROR_RATIO, GRADIENT, ended by `smax` with TRAIN_STATUS DONE). The same contract runs on the
+ * Cortex-M4 image in QEMU (mps2-an386, hard-float binary32, the artifact embedded with TF_MODEL_TFM).
+ * Skips, naming the Debian package, when a tool is missing.
+ */
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type FqtConfig, FqtTrainer } from '@tinyfleet/cloud/fqt';
+import { quadrantSplit, quantized, tinyCnn } from '@tinyfleet/cloud/fqt/testing';
+import { writeQuantizedArtifact } from '@tinyfleet/cloud/quant';
+import { encodeMessage, type Message, randomMessageId } from '@tinyfleet/protocol/messages';
+import { afterEach, describe, expect, it } from 'vitest';
+import { cmakeBuild, FIRMWARE_DIR, missingTool } from './toolchain.js';
+import { Gateway, startVmcu, type Vmcu, WAIT_MS, waitFor } from './vmcu.js';
+
+type Msg = Message & Record<string, unknown>;
+
+const cleanups: Array<() => void> = [];
+afterEach(() => {
+  for (const c of cleanups.splice(0).reverse()) c();
+});
+
+const f32 = Math.fround;
+const data = quadrantSplit(60, 5);
+const Q = quantized(tinyCnn(), quadrantSplit(200, 1));
+const LAYERS = [2, 4]; // c2 (conv + fused relu), fc
+const ART = writeQuantizedArtifact(Q, {
+  modelVersion: 3,
+  trainable: LAYERS,
+  training: { lambdaMin: f32(0.2), lambdaMax: f32(0.2), learningRate: f32(0.005), batchSize: 1 },
+});
+const IN = Q.values.get(Q.input)!;
+
+interface SessionSpec {
+  readonly sid: number;
+  readonly samples: number;
+  readonly perBatch: number;
+  readonly config: FqtConfig;
+  /** Extra TRAIN_START fields. */
+  readonly start: Record<string, unknown>;
+}
+
+const SESSIONS: readonly SessionSpec[] = [
+  {
+    sid: 7,
+    samples: 16,
+    perBatch: 3,
+    config: {
+      layers: LAYERS,
+      lambdaMin: f32(0.2),
+      lambdaMax: f32(0.2),
+      learningRate: f32(0.005),
+      batchSize: 1,
+      epsMode: 'LOSS_RATIO',
+      emaErrors: f32(0.25),
+      emaWeights: 1,
+      gradKind: 'DELTA',
+      sessionId: 7,
+    },
+    // lmin, lmax, lr, bs from the artifact's TRAIN record (§5.7 defaults)
+    start: { epsMode: 'LOSS_RATIO', emaErrors: f32(0.25), emaWeights: 1, gradEvery: 1, gradKind: 'DELTA' },
+  },
+  {
+    sid: 8,
+    samples: 12,
+    perBatch: 5,
+    config: {
+      layers: LAYERS,
+      lambdaMin: f32(0.3),
+      lambdaMax: 1,
+      learningRate: f32(0.01),
+      batchSize: 3,
+      epsMode: 'ERROR_RATIO',
+      emaErrors: 1,
+      emaWeights: f32(0.5),
+      gradKind: 'GRADIENT',
+      sessionId: 8,
+    },
+    start: {
+      trainableOps: LAYERS,
+      lambdaMin: f32(0.3),
+      lambdaMax: 1,
+      learningRate: f32(0.01),
+      batchSize: 3,
+      epsMode: 'ERROR_RATIO',
+      emaErrors: 1,
+      emaWeights: f32(0.5),
+      gradEvery: 1,
+      gradKind: 'GRADIENT',
+      maxSamples: 12,
+    },
+  },
+];
+
+async function linkUp(dev: Vmcu): Promise<{ gw: Gateway; hello: Msg; seen: () => string }> {
+  const gw = new Gateway(dev.path);
+  cleanups.push(() => gw.close());
+  const seen = () => `${gw.summary()}\ndevice log:\n${dev.log()}`;
+  const hello = await waitFor(
+    () => gw.messages.find((m) => m.type === 'HELLO') as Msg | undefined,
+    WAIT_MS,
+    'HELLO',
+    seen,
+  );
+  gw.ep.send(
+    encodeMessage({
+      type: 'HELLO_ACK',
+      id: randomMessageId(),
+      re: hello.id as Uint8Array,
+      name: 'train test',
+      time: Date.now(),
+      heartbeatMs: 1000,
+    } as Message),
+  );
+  await waitFor(() => gw.messages.find((m) => m.type === 'HEARTBEAT'), WAIT_MS, 'HEARTBEAT', seen);
+  return { gw, hello, seen };
+}
+
+const of = (gw: Gateway, type: string, sid: number): Msg[] =>
+  gw.messages.filter((m) => m.type === type && (m as Msg).sessionId === sid) as Msg[];
+
+/** Streams the session's samples inside the credit window; returns the largest grant seen per batch. */
+async function stream(gw: Gateway, seen: () => string, s: SessionSpec): Promise<void> {
+  let seq = 0;
+  while (seq < s.samples) {
+    const limit = await waitFor(
+      () => {
+        const grants = of(gw, 'SAMPLE_CREDIT', s.sid).map(
+          (c) => (c.nextSeq as number) + (c.credit as number),
+        );
+        const best = Math.max(-1, ...grants);
+        return best > seq ? best : undefined;
+      },
+      WAIT_MS,
+      `a credit above ${seq}`,
+      seen,
+    );
+    const n = Math.min(s.perBatch, limit - seq, s.samples - seq);
+    const idx = Array.from({ length: n }, (_, i) => seq + i);
+    // §4.3 item 1: never at or above next + cr
+    expect(seq + n).toBeLessThanOrEqual(limit);
+    gw.ep.send(
+      encodeMessage({
+        type: 'SAMPLE_BATCH',
+        id: randomMessageId(),
+        sessionId: s.sid,
+        firstSeq: seq,
+        shape: [n, ...IN.shape],
+        x: Uint8Array.from(idx.flatMap((i) => [...data.getRaw(i)])),
+        inputScale: IN.q.scale,
+        inputZeroPoint: IN.q.zeroPoint,
+        labels: Uint8Array.from(idx, (i) => data.get(i).y),
+      } as Message),
+    );
+    seq += n;
+  }
+}
+
+async function runSession(gw: Gateway, seen: () => string, s: SessionSpec): Promise<void> {
+  const id = randomMessageId();
+  gw.ep.send(encodeMessage({ type: 'TRAIN_START', id, sessionId: s.sid, ...s.start } as Message));
+  const st = await waitFor(() => gw.reply(id), WAIT_MS, 'TRAIN_STATUS', seen);
+  expect(st.type, seen()).toBe('TRAIN_STATUS');
+  expect(st.state).toBe('RUNNING');
+  expect(st.step).toBe(0);
+  await stream(gw, seen, s);
+  const bs = s.config.batchSize;
+  const steps = Math.ceil(s.samples / bs);
+  await waitFor(
+    () => (of(gw, 'TRAIN_METRICS', s.sid).length >= steps ? true : undefined),
+    WAIT_MS,
+    `${steps} TRAIN_METRICS`,
+    seen,
+  );
+  // the reference on the same samples, step by step
+  const ref = new FqtTrainer(Q, s.config);
+  const metrics = of(gw, 'TRAIN_METRICS', s.sid);
+  const grads = of(gw, 'GRAD_UPDATE', s.sid);
+  for (let k = 0; k < steps; k++) {
+    const batch = Array.from({ length: Math.min(bs, s.samples - k * bs) }, (_, i) => ({
+      x: data.getRaw(k * bs + i),
+      y: data.get(k * bs + i).y,
+    }));
+    const want = ref.step(batch);
+    const got = metrics.find((m) => m.step === want.step);
+    expect(got, `TRAIN_METRICS step ${want.step}`).toBeDefined();
+    expect({ n: got!.samplesSeen, loss: got!.loss, acc: got!.accuracy, ur: got!.updateRate }).toEqual({
+      n: want.samplesSeen,
+      loss: f32(want.loss),
+      acc: f32(want.accuracy),
+      ur: f32(want.updateRate),
+    });
+    const mine = grads.filter((g) => g.step === want.step);
+    expect(mine.length, `GRAD_UPDATEs of step ${want.step}`).toBe(want.gradUpdates.length);
+    for (const w of want.gradUpdates) {
+      const g = mine.find((m) => m.layer === w.layer && (m.indices as Uint16Array)[0] === w.indices[0]);
+      expect(g, `GRAD_UPDATE step ${w.step} layer ${w.layer}`).toBeDefined();
+      const pick = (m: Record<string, unknown>) => ({
+        kind: m.kind,
+        n: m.samplesSeen,
+        nst: m.structures,
+        es: m.elements,
+        idx: [...(m.indices as Uint16Array)],
+        q: [...(m.values as Uint8Array)],
+        qs: m.scale,
+        qz: m.zeroPoint,
+        eps: m.eps,
+      });
+      expect(pick(g!), `GRAD_UPDATE step ${w.step} layer ${w.layer}`).toEqual(
+        pick(w as Record<string, unknown>),
+      );
+    }
+  }
+}
+
+/** The training contract every device must meet (vmcu, QEMU image). */
+async function trainContract(dev: Vmcu): Promise<void> {
+  const { gw, hello, seen } = await linkUp(dev);
+  expect(hello.training, 'HELLO fqt').toBe(true);
+  expect(hello.sampleSlots as number).toBeGreaterThan(0);
+
+  // refusals (§4.4.2, §4.3 item 4): an op outside the TRAIN record, samples without a session
+  const refused = async (msg: Record<string, unknown>): Promise<unknown> => {
+    const id = randomMessageId();
+    gw.ep.send(encodeMessage({ ...msg, id } as Message));
+    const r = await waitFor(() => gw.reply(id), WAIT_MS, `the reply to ${String(msg.type)}`, seen);
+    expect(r.type, seen()).toBe('ERROR');
+    return r.code;
+  };
+  expect(await refused({ type: 'TRAIN_START', sessionId: 5, trainableOps: [0] })).toBe(7); // OUT_OF_RANGE
+  expect(
+    await refused({
+      type: 'SAMPLE_BATCH',
+      sessionId: 5,
+      firstSeq: 0,
+      shape: [1, ...IN.shape],
+      x: data.getRaw(0),
+      inputScale: IN.q.scale,
+      inputZeroPoint: IN.q.zeroPoint,
+      labels: Uint8Array.of(0),
+    }),
+  ).toBe(10); // BAD_STATE
+  const errorsBefore = gw.messages.filter((m) => m.type === 'ERROR').length;
+
+  await runSession(gw, seen, SESSIONS[0]!);
+  // §4.2.3: heartbeats say TRAINING with the running session's sid
+  await waitFor(
+    () => gw.messages.find((m) => m.type === 'HEARTBEAT' && m.state === 'TRAINING' && m.sessionId === 7),
+    WAIT_MS,
+    'a HEARTBEAT in state TRAINING',
+    seen,
+  );
+  const stopId = randomMessageId();
+  gw.ep.send(encodeMessage({ type: 'TRAIN_STOP', id: stopId, sessionId: 7 } as Message));
+  const stopped = await waitFor(() => gw.reply(stopId), WAIT_MS, 'TRAIN_STATUS STOPPED', seen);
+  expect([stopped.state, stopped.step, stopped.samplesSeen]).toEqual(['STOPPED', 16, 16]);
+
+  await runSession(gw, seen, SESSIONS[1]!);
+  const done = await waitFor(
+    () => of(gw, 'TRAIN_STATUS', 8).find((m) => m.state === 'DONE'),
+    WAIT_MS,
+    'TRAIN_STATUS DONE at smax',
+    seen,
+  );
+  expect([done.step, done.samplesSeen]).toEqual([4, 12]);
+  // no request of the sessions was refused (credits respected, every sample accepted)
+  expect(gw.messages.filter((m) => m.type === 'ERROR').length, seen()).toBe(errorsBefore);
+}
+
+function killAtEnd(proc: ChildProcess): void {
+  cleanups.push(() => {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+  });
+}
+
+const missingHost = missingTool([
+  ['cmake', 'cmake'],
+  ['gcc', 'gcc'],
+]);
+
+if (missingHost) {
+  console.warn(`firmware training (vmcu): skipped, ${missingHost}`);
+  it.skip(`firmware training (vmcu): skipped, ${missingHost}`, () => {});
+} else {
+  describe('on-device training over the vmcu pty (PROTOCOL.md §4.3, §4.4, §6.6)', () => {
+    it('trains bit-exactly with the TypeScript FqtTrainer, inside the credit window', async () => {
+      const dir = cmakeBuild(
+        'vitest-train-host',
+        ['-DCMAKE_C_COMPILER=gcc', '-DCMAKE_BUILD_TYPE=Debug'],
+        ['tinyfleet-vmcu'],
+      );
+      const bin = join(dir, 'ports', 'host', 'tinyfleet-vmcu');
+      const tmp = mkdtempSync(join(tmpdir(), 'tf-train-'));
+      cleanups.push(() => rmSync(tmp, { recursive: true, force: true }));
+      const model = join(tmp, 'm.tfm');
+      writeFileSync(model, ART);
+      const dev = await startVmcu(bin, [
+        '--flash-file',
+        join(tmp, 'flash.bin'),
+        '--slot-size',
+        '64K',
+        '--model',
+        model,
+        '--quiet',
+      ]);
+      killAtEnd(dev.proc);
+      await trainContract(dev);
+    }, 60_000);
+  });
+}
+
+const missingQemu =
+  missingTool([
+    ['cmake', 'cmake'],
+    ['arm-none-eabi-gcc', 'gcc-arm-none-eabi'],
+  ]) ?? missingTool([['qemu-system-arm', 'qemu-system-arm']]);
+
+if (missingQemu) {
+  console.warn(`firmware training (QEMU mps2-an386): skipped, ${missingQemu}`);
+  it.skip(`firmware training (QEMU mps2-an386): skipped, ${missingQemu}`, () => {});
+} else {
+  describe('on-device training on the Cortex-M4 image (QEMU mps2-an386, -serial pty)', () => {
+    it('trains bit-exactly with the TypeScript FqtTrainer (hard-float binary32)', async () => {
+      const tmp = mkdtempSync(join(tmpdir(), 'tf-train-mps2-'));
+      cleanups.push(() => rmSync(tmp, { recursive: true, force: true }));
+      const model = join(tmp, 'm.tfm');
+      writeFileSync(model, ART);
+      const dir = cmakeBuild(
+        'vitest-train-mps2',
+        [
+          '-DTF_PORT=mps2-an386',
+          `-DCMAKE_TOOLCHAIN_FILE=${join(FIRMWARE_DIR, 'cmake', 'arm-none-eabi.cmake')}`,
+          '-DCMAKE_BUILD_TYPE=MinSizeRel',
+          `-DTF_MODEL_TFM=${model}`,
+        ],
+        ['all'],
+      );
+      const elf = join(dir, 'ports', 'mps2-an386', 'tinyfleet-mps2-an386.elf');
+      const proc = spawn(
+        'qemu-system-arm',
+        ['-M', 'mps2-an386', '-display', 'none', '-monitor', 'stdio', '-serial', 'pty', '-kernel', elf],
+        { stdio: ['pipe', 'pipe', 'pipe'] },
+      );
+      killAtEnd(proc);
+      let out = '';
+      proc.stdout?.on('data', (d: Buffer) => {
+        out += d.toString('latin1');
+      });
+      proc.stderr?.on('data', (d: Buffer) => {
+        out += d.toString('latin1');
+      });
+      const path = await waitFor(
+        () => /char device redirected to (\/dev\/\S+) \(label serial0\)/.exec(out)?.[1],
+        WAIT_MS,
+        'the QEMU pty path',
+        () => out,
+      );
+      await trainContract({ proc, path, log: () => out });
+    }, 90_000);
+  });
+}
