@@ -4,7 +4,8 @@
  * pseudo-terminals, each playing another MCU) as child processes, and a training session on all devices.
  * Prints where to look, then live lines; Ctrl-C stops everything. See `npm start -- --help`.
  */
-import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -92,6 +93,72 @@ const source: SourceConfig = hasMnist
   : { name: 'synthetic', type: 'synthetic', shape: [8, 8, 1], classes: 4, size: 1024 };
 
 const say = (s: string) => console.log(s);
+
+/**
+ * The model the virtual MCUs boot with: ref-cnn trained briefly on MNIST in float, quantized to a model
+ * artifact whose last two weighted layers (conv2, dense) may be trained on the device. Built once per
+ * data dir with the tinyfleet CLI; without MNIST the devices boot without a model and refuse training.
+ */
+function deviceModel(): string | undefined {
+  if (!hasMnist) return undefined;
+  const dir = join(dataDir, 'models');
+  const artifact = join(dir, 'ref-cnn.tfm');
+  if (existsSync(artifact)) return artifact;
+  mkdirSync(dir, { recursive: true });
+  const cli = join(REPO_ROOT, 'apps', 'cloud', 'bin', 'tinyfleet.js');
+  const float = join(dir, 'ref-cnn.tfmodel');
+  const steps: [string, string[]][] = [
+    [
+      'training ref-cnn on MNIST (1 epoch, 10k samples)',
+      [
+        'train',
+        '--arch',
+        'ref-cnn',
+        '--dataset',
+        'mnist',
+        '--data',
+        datasets,
+        '--epochs',
+        '1',
+        '--limit',
+        '10000',
+        '--out',
+        float,
+        '--json',
+      ],
+    ],
+    [
+      'quantizing it to a model artifact (conv2 + dense trainable on the device)',
+      [
+        'quantize',
+        float,
+        '--dataset',
+        'mnist',
+        '--data',
+        datasets,
+        '--out',
+        artifact,
+        '--calib',
+        '300',
+        '--limit',
+        '500',
+        '--trainable',
+        'last2',
+        '--lr',
+        '0.001',
+        '--lambda',
+        '0.5,0.5',
+        '--json',
+      ],
+    ],
+  ];
+  for (const [what, args] of steps) {
+    say(`  .. ${what}`);
+    const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`tinyfleet ${args[0]} failed:\n${r.stderr}`);
+  }
+  return artifact;
+}
 let site: Site | undefined;
 let stoppingSince: number | undefined;
 
@@ -115,8 +182,10 @@ process.on('SIGTERM', () => void shutdown('SIGTERM', 0));
 
 try {
   say(`TinyFleet site: cloud + 1 gateway + ${devices} virtual MCUs (data in ${show(dataDir)})`);
+  const model = deviceModel();
   site = await Site.start({
     dataDir,
+    ...(model !== undefined && { vmcuArgs: () => ['--model', model] }),
     ports: { http: at(0), mqtt: at(1), ws: at(2), gatewayStatus: at(3) },
     devices,
     source,
@@ -160,7 +229,8 @@ Where to look
         ? `data: MNIST from ${show(mnist)} (train split), streamed by the gateway`
         : 'data: no MNIST in ../shared/datasets; training uses the gateway synthetic source (8x8x1, 4 classes)',
     );
-    const session = await site.startTraining({ src: source.name, epochs: 1, lr: 0.01 });
+    // Metrics and gradient updates every 100 steps (TRAIN_START me, ge; PROTOCOL.md §4.4.2).
+    const session = await site.startTraining({ src: source.name, epochs: 1, me: 100, ge: 100 });
     say(
       `session ${session.id} (wire id ${session.wireId}) on ${session.deviceIds.join(', ')}: ${session.status}`,
     );
@@ -175,7 +245,7 @@ Where to look
           say(`session ${s.id}: ${s.status}${s.error ? ` (${s.error})` : ''}`);
           if (s.status === 'failed')
             say(
-              '  the virtual MCUs cannot train yet (their FQT kernels are being written); presence and heartbeats continue',
+              '  the devices refused training (without MNIST they boot without a model); presence and heartbeats continue',
             );
         })
         .catch(() => {});

@@ -27,7 +27,7 @@ export function describeCommandResult(deviceId: string | null, message: string):
   if (outcome === 'ok') return `${who}: ${command} ok${text ? ` ${text}` : ''}`;
   const name = ERROR_NAME.get(Number(code)) ?? `error ${code}`;
   if (command === 'train.start' && name === 'INCOMPATIBLE')
-    return `${who}: training not supported by this firmware yet (INCOMPATIBLE)`;
+    return `${who}: the device cannot train (INCOMPATIBLE: no model with a training plan)`;
   return `${who}: ${command} failed: ${name}${text ? ` (${text})` : ''}`;
 }
 

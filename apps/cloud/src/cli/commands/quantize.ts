@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { readModel } from '../../ml/model/format.js';
+import { parseTrainable, planGraphOf } from '../../ml/plan/index.js';
 import { evaluateGraph } from '../../ml/train/trainer.js';
 import { type FlagSpecs, number, parseFlags, required, str, UsageError } from '../args.js';
 import type { Command } from './command.js';
@@ -22,6 +23,17 @@ const flags: FlagSpecs = {
     help: 'clip ranges at the P / 100-P percentiles (default min/max)',
   },
   limit: { type: 'string', value: 'N', help: 'evaluate only the first N test samples' },
+  trainable: {
+    type: 'string',
+    value: 'SET',
+    help: 'ops the device may train: none, all, lastN (e.g. last2) or op indices; adds the training plan (none)',
+  },
+  lr: { type: 'string', value: 'X', help: 'training default: learning rate (with --trainable; 0.01)' },
+  lambda: {
+    type: 'string',
+    value: 'MIN,MAX',
+    help: 'training default: partial-update lambda_min,lambda_max (with --trainable; 0.1,1)',
+  },
   json: { type: 'boolean', help: 'print one JSON object with the results on stdout' },
 };
 
@@ -29,7 +41,7 @@ export const quantizeCommand: Command = {
   name: 'quantize',
   summary: 'Post-training 8-bit quantization (PROTOCOL.md §6): float vs integer accuracy, model artifact.',
   usage:
-    'tinyfleet quantize MODEL.tfmodel --dataset NAME [--data DIR] --out MODEL.tfm [--per-channel] [--calib N] [--percentile P] [--json]',
+    'tinyfleet quantize MODEL.tfmodel --dataset NAME [--data DIR] --out MODEL.tfm [--per-channel] [--calib N] [--percentile P] [--trainable SET [--lr X] [--lambda MIN,MAX]] [--json]',
   flags,
   positionals: 1,
   async run(argv, io) {
@@ -56,8 +68,9 @@ export const quantizeCommand: Command = {
     const floatAcc = evaluateGraph(file.graph, test).accuracy;
     const qe = quant.evaluateQuantized(q, test);
     let artifactBytes: number | null = null;
+    const trainable = trainingOptions(p, q, quant);
     if (out) {
-      const bytes = quant.writeQuantizedArtifact(q);
+      const bytes = quant.writeQuantizedArtifact(q, trainable);
       await writeFile(resolve(io.cwd, out), bytes);
       artifactBytes = bytes.length;
     }
@@ -71,6 +84,7 @@ export const quantizeCommand: Command = {
       test_samples: qe.samples,
       artifact: out ?? null,
       artifact_bytes: artifactBytes,
+      trainable_ops: trainable.trainable ?? [],
       arena_bytes: quant.planArena(q).bytes,
       seconds: (performance.now() - t0) / 1000,
     };
@@ -84,3 +98,30 @@ export const quantizeCommand: Command = {
     return 0;
   },
 };
+
+type Quant = typeof import('../../ml/quant/index.js');
+type QGraph = ReturnType<Quant['postTrainingQuantize']>;
+
+/** `--trainable`, `--lr`, `--lambda` -> the artifact's training plan and defaults (PROTOCOL.md §5.7). */
+function trainingOptions(p: ReturnType<typeof parseFlags>, q: QGraph, quant: Quant) {
+  const spec = str(p, 'trainable');
+  if (spec === undefined) {
+    if (str(p, 'lr') !== undefined || str(p, 'lambda') !== undefined)
+      throw new UsageError('--lr and --lambda go with --trainable');
+    return {};
+  }
+  const trainable = parseTrainable(spec, planGraphOf(quant.toArtifactModel(q)));
+  const lr = number(p, 'lr', { min: 1e-9, max: 10 });
+  const lambda = str(p, 'lambda');
+  let lambdas: { lambdaMin: number; lambdaMax: number } | undefined;
+  if (lambda !== undefined) {
+    const [a, b] = lambda.split(',').map(Number);
+    if (a === undefined || b === undefined || !(a >= 0 && a <= b && b <= 1))
+      throw new UsageError('--lambda must be MIN,MAX with 0 <= MIN <= MAX <= 1');
+    lambdas = { lambdaMin: Math.fround(a), lambdaMax: Math.fround(b) };
+  }
+  return {
+    trainable,
+    training: { ...(lr !== undefined && { learningRate: Math.fround(lr) }), ...lambdas },
+  };
+}
