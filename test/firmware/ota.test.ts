@@ -15,7 +15,6 @@
  * Skips, naming the Debian package, when a tool is missing.
  */
 
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,8 +23,8 @@ import { Interpreter, writeQuantizedArtifact } from '@tinyfleet/cloud/quant';
 import { encodeMessage, type Message, randomMessageId } from '@tinyfleet/protocol/messages';
 import { afterEach, describe, expect, it } from 'vitest';
 import { firmwareModels, firstMismatch, otaModel, randomInputs } from './nn-models.js';
-import { cmakeBuild, FIRMWARE_DIR, missingTool } from './toolchain.js';
-import { Gateway, startVmcu, type Vmcu, WAIT_MS, waitFor } from './vmcu.js';
+import { cmakeBuild, missingTool } from './toolchain.js';
+import { Gateway, startMps2WithModel, startVmcu, type Vmcu, WAIT_MS, waitFor } from './vmcu.js';
 
 const BS = 4096; // P.OTA_BLOCK_BYTES
 const MODEL_A = firmwareModels().find((m) => m.label === 'all-ops (int8 per-channel)')!;
@@ -282,43 +281,7 @@ if (missingQemu) {
 } else {
   describe('device OTA on the Cortex-M4 image (QEMU mps2-an386, -serial pty)', () => {
     it('fails a corrupted transfer, transfers, test-boots, confirms and reverts', async () => {
-      const tmp = mkdtempSync(join(tmpdir(), 'tf-ota-mps2-'));
-      cleanups.push(() => rmSync(tmp, { recursive: true, force: true }));
-      const modelA = join(tmp, 'a.tfm');
-      writeFileSync(modelA, ART_A);
-      const dir = cmakeBuild(
-        'vitest-ota-mps2',
-        [
-          '-DTF_PORT=mps2-an386',
-          `-DCMAKE_TOOLCHAIN_FILE=${join(FIRMWARE_DIR, 'cmake', 'arm-none-eabi.cmake')}`,
-          '-DCMAKE_BUILD_TYPE=MinSizeRel',
-          `-DTF_MODEL_TFM=${modelA}`,
-        ],
-        ['all'],
-      );
-      const elf = join(dir, 'ports', 'mps2-an386', 'tinyfleet-mps2-an386.elf');
-      const proc = spawn(
-        'qemu-system-arm',
-        ['-M', 'mps2-an386', '-display', 'none', '-monitor', 'stdio', '-serial', 'pty', '-kernel', elf],
-        { stdio: ['pipe', 'pipe', 'pipe'] },
-      );
-      cleanups.push(() => {
-        if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
-      });
-      let out = '';
-      proc.stdout?.on('data', (d: Buffer) => {
-        out += d.toString('latin1');
-      });
-      proc.stderr?.on('data', (d: Buffer) => {
-        out += d.toString('latin1');
-      });
-      const path = await waitFor(
-        () => /char device redirected to (\/dev\/\S+) \(label serial0\)/.exec(out)?.[1],
-        WAIT_MS,
-        'the QEMU pty path',
-        () => out,
-      );
-      const s = await session({ proc, path, log: () => out });
+      const s = await session(await startMps2WithModel('vitest-ota-mps2', ART_A, cleanups));
       const slotA = s.hello.activeSlot;
       expect(s.hello.modelVersion).toBe(7);
       await corruptedTransfer(s, slotA);

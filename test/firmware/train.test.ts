@@ -11,7 +11,7 @@
  * Skips, naming the Debian package, when a tool is missing.
  */
 
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,8 +20,8 @@ import { quadrantSplit, quantized, tinyCnn } from '@tinyfleet/cloud/fqt/testing'
 import { writeQuantizedArtifact } from '@tinyfleet/cloud/quant';
 import { encodeMessage, type Message, randomMessageId } from '@tinyfleet/protocol/messages';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cmakeBuild, FIRMWARE_DIR, missingTool } from './toolchain.js';
-import { Gateway, startVmcu, type Vmcu, WAIT_MS, waitFor } from './vmcu.js';
+import { cmakeBuild, missingTool } from './toolchain.js';
+import { Gateway, startMps2WithModel, startVmcu, type Vmcu, WAIT_MS, waitFor } from './vmcu.js';
 
 type Msg = Message & Record<string, unknown>;
 
@@ -176,22 +176,30 @@ async function runSession(gw: Gateway, seen: () => string, s: SessionSpec): Prom
   await stream(gw, seen, s);
   const bs = s.config.batchSize;
   const steps = Math.ceil(s.samples / bs);
+  // the reference on the same samples, step by step; computed first, so the wait below knows how many
+  // GRAD_UPDATEs to expect (the last step's may arrive after its TRAIN_METRICS)
+  const ref = new FqtTrainer(Q, s.config);
+  const wants = Array.from({ length: steps }, (_, k) =>
+    ref.step(
+      Array.from({ length: Math.min(bs, s.samples - k * bs) }, (_, i) => ({
+        x: data.getRaw(k * bs + i),
+        y: data.get(k * bs + i).y,
+      })),
+    ),
+  );
+  const gradCount = wants.reduce((n, w) => n + w.gradUpdates.length, 0);
   await waitFor(
-    () => (of(gw, 'TRAIN_METRICS', s.sid).length >= steps ? true : undefined),
+    () =>
+      of(gw, 'TRAIN_METRICS', s.sid).length >= steps && of(gw, 'GRAD_UPDATE', s.sid).length >= gradCount
+        ? true
+        : undefined,
     WAIT_MS,
-    `${steps} TRAIN_METRICS`,
+    `${steps} TRAIN_METRICS and ${gradCount} GRAD_UPDATEs`,
     seen,
   );
-  // the reference on the same samples, step by step
-  const ref = new FqtTrainer(Q, s.config);
   const metrics = of(gw, 'TRAIN_METRICS', s.sid);
   const grads = of(gw, 'GRAD_UPDATE', s.sid);
-  for (let k = 0; k < steps; k++) {
-    const batch = Array.from({ length: Math.min(bs, s.samples - k * bs) }, (_, i) => ({
-      x: data.getRaw(k * bs + i),
-      y: data.get(k * bs + i).y,
-    }));
-    const want = ref.step(batch);
+  for (const want of wants) {
     const got = metrics.find((m) => m.step === want.step);
     expect(got, `TRAIN_METRICS step ${want.step}`).toBeDefined();
     expect({ n: got!.samplesSeen, loss: got!.loss, acc: got!.accuracy, ur: got!.updateRate }).toEqual({
@@ -331,41 +339,7 @@ if (missingQemu) {
 } else {
   describe('on-device training on the Cortex-M4 image (QEMU mps2-an386, -serial pty)', () => {
     it('trains bit-exactly with the TypeScript FqtTrainer (hard-float binary32)', async () => {
-      const tmp = mkdtempSync(join(tmpdir(), 'tf-train-mps2-'));
-      cleanups.push(() => rmSync(tmp, { recursive: true, force: true }));
-      const model = join(tmp, 'm.tfm');
-      writeFileSync(model, ART);
-      const dir = cmakeBuild(
-        'vitest-train-mps2',
-        [
-          '-DTF_PORT=mps2-an386',
-          `-DCMAKE_TOOLCHAIN_FILE=${join(FIRMWARE_DIR, 'cmake', 'arm-none-eabi.cmake')}`,
-          '-DCMAKE_BUILD_TYPE=MinSizeRel',
-          `-DTF_MODEL_TFM=${model}`,
-        ],
-        ['all'],
-      );
-      const elf = join(dir, 'ports', 'mps2-an386', 'tinyfleet-mps2-an386.elf');
-      const proc = spawn(
-        'qemu-system-arm',
-        ['-M', 'mps2-an386', '-display', 'none', '-monitor', 'stdio', '-serial', 'pty', '-kernel', elf],
-        { stdio: ['pipe', 'pipe', 'pipe'] },
-      );
-      killAtEnd(proc);
-      let out = '';
-      proc.stdout?.on('data', (d: Buffer) => {
-        out += d.toString('latin1');
-      });
-      proc.stderr?.on('data', (d: Buffer) => {
-        out += d.toString('latin1');
-      });
-      const path = await waitFor(
-        () => /char device redirected to (\/dev\/\S+) \(label serial0\)/.exec(out)?.[1],
-        WAIT_MS,
-        'the QEMU pty path',
-        () => out,
-      );
-      await trainContract({ proc, path, log: () => out });
+      await trainContract(await startMps2WithModel('vitest-train-mps2', ART, cleanups));
     }, 90_000);
   });
 }

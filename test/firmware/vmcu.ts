@@ -5,10 +5,13 @@
  * the caller's cleanup list.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, constants, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ReadStream } from 'node:tty';
 import { LinkEndpoint, type LinkEvent } from '@tinyfleet/protocol/link';
 import { decodeMessage, type Message } from '@tinyfleet/protocol/messages';
+import { cmakeBuild, FIRMWARE_DIR } from './toolchain.js';
 
 export const WAIT_MS = 10_000;
 
@@ -145,4 +148,52 @@ export async function startVmcu(bin: string, args: readonly string[]): Promise<V
     () => out + err,
   );
   return { proc, path, log: () => err };
+}
+
+/**
+ * Builds the mps2-an386 image with `model` embedded as its initial model (CMake build dir `buildName`),
+ * boots it in QEMU with the UART on a pty, and resolves once QEMU printed the pty path. Pushes the
+ * kill of QEMU and the removal of its temp dir onto `cleanups`.
+ */
+export async function startMps2WithModel(
+  buildName: string,
+  model: Uint8Array,
+  cleanups: Array<() => void>,
+): Promise<Vmcu> {
+  const tmp = mkdtempSync(join(tmpdir(), `tf-${buildName}-`));
+  cleanups.push(() => rmSync(tmp, { recursive: true, force: true }));
+  const modelFile = join(tmp, 'model.tfm');
+  writeFileSync(modelFile, model);
+  const dir = cmakeBuild(
+    buildName,
+    [
+      '-DTF_PORT=mps2-an386',
+      `-DCMAKE_TOOLCHAIN_FILE=${join(FIRMWARE_DIR, 'cmake', 'arm-none-eabi.cmake')}`,
+      '-DCMAKE_BUILD_TYPE=MinSizeRel',
+      `-DTF_MODEL_TFM=${modelFile}`,
+    ],
+    ['all'],
+  );
+  const elf = join(dir, 'ports', 'mps2-an386', 'tinyfleet-mps2-an386.elf');
+  const proc = spawn(
+    'qemu-system-arm',
+    ['-M', 'mps2-an386', '-display', 'none', '-monitor', 'stdio', '-serial', 'pty', '-kernel', elf],
+    { stdio: ['pipe', 'pipe', 'pipe'] },
+  );
+  cleanups.push(() => {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+  });
+  let out = '';
+  const collect = (d: Buffer) => {
+    out += d.toString('latin1');
+  };
+  proc.stdout?.on('data', collect);
+  proc.stderr?.on('data', collect);
+  const path = await waitFor(
+    () => /char device redirected to (\/dev\/\S+) \(label serial0\)/.exec(out)?.[1],
+    WAIT_MS,
+    'the QEMU pty path',
+    () => out,
+  );
+  return { proc, path, log: () => out };
 }
