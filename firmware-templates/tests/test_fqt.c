@@ -1,8 +1,10 @@
 /*
  * Unit tests of the FQT kernels (tf_fqt.h, PROTOCOL.md §6.6) beyond the golden vectors of
  * test_nn_vectors: the exact binary32 helpers against libm, rounding edge cases, the xorshift32
- * stream of §6.6.10, top-k ties, GRAD_UPDATE qparams, MAXPOOL routing, and an update that must
- * leave a tensor unchanged.
+ * stream of §6.6.10, top-k ties, GRAD_UPDATE qparams, MAXPOOL routing (overlapping windows and the
+ * scratch-free disjoint ones), an update that must leave a tensor unchanged, and the update kernel
+ * (tables, recomputed directions, DELTA over the gradients) against a plain per-weight transcription
+ * of §6.6.6 on random layers.
  */
 #include "tf_test.h"
 
@@ -115,6 +117,126 @@ static void test_maxpool_routing(void) {
   TF_CHECK(dx[0] == 128 && dx[1] == 140 && dx[2] == 128 && dx[3] == 128);
 }
 
+static void test_maxpool_disjoint(void) {
+  /* 4x4 input, 2x2 windows stride 2: no overlap, no scratch; dx = e at each first largest, z_e elsewhere */
+  const tf_fqt_pool_geom_t g = {4, 4, 1, 2, 2, 2, 2, 2, 2, 0, 0};
+  const uint8_t x[16] = {1, 5, 3, 3, 5, 2, 3, 0, 0, 0, 9, 8, 0, 0, 9, 9};
+  const uint8_t e[4] = {200, 3, 128, 255};
+  uint8_t dx[16];
+
+  TF_CHECK_EQ(tf_fqt_maxpool2d_bwd_get_buffer_size(&g), 0u);
+  memset(dx, 0xA5, sizeof dx);
+  tf_fqt_maxpool2d_bwd_u8(&g, x, e, 128, dx, NULL);
+  TF_CHECK(dx[1] == 200 && dx[4] == 128 && dx[2] == 3 && dx[3] == 128 && dx[8] == 128 && dx[10] == 255);
+  TF_CHECK(dx[0] == 128 && dx[5] == 128 && dx[6] == 128 && dx[11] == 128 && dx[14] == 128 && dx[15] == 128);
+}
+
+/* §6.6.6 transcribed per weight as apps/cloud/src/ml/fqt/update.ts does it (every weight through real[]). */
+#define T_MAX 2048u
+static void plain_update(tf_fqt_layer_t *l, const tf_fqt_update_t *u, float *delta) {
+  static float real[T_MAX], before[T_MAX], d[T_MAX], b_real[64];
+  static uint8_t sel[T_MAX];
+  uint32_t n = l->n_struct * l->es, i, r, j, s;
+  tf_fqt_qparams_t nq;
+  float lo, hi, obs, nbs, sum;
+
+  for (i = 0; i < n; i++) real[i] = before[i] = l->wq.scale * (float)((int32_t)l->w[i] - l->wq.zero), sel[i] = 0;
+  for (r = 0; r < u->k; r++) {
+    tf_fqt_direction(u->rule, u->g + r * l->es, l->es, d);
+    for (j = 0; j < l->es; j++) {
+      i = l->layout == TF_FQT_1HWC ? j * l->n_struct + u->idx[r] : u->idx[r] * l->es + j;
+      real[i] = real[i] - u->lr * d[j];
+      sel[i] = 1;
+    }
+  }
+  for (j = 0; u->mean != NULL && j < l->es; j++) { /* step 2a (rows) */
+    for (sum = 0.0f, s = 0; s < l->n_struct; s++) sum = sum + real[s * l->es + j];
+    sum = sum / (float)l->n_struct;
+    for (s = 0; s < l->n_struct; s++) real[s * l->es + j] = real[s * l->es + j] - sum;
+  }
+  for (lo = hi = real[0], i = 0; i < n; i++) lo = real[i] < lo ? real[i] : lo, hi = real[i] > hi ? real[i] : hi;
+  tf_fqt_range_update(&l->range, lo, hi, u->rate);
+  nq = tf_fqt_range_qparams(&l->range);
+  for (i = 0; i < n; i++) {
+    if (sel[i] && u->rng != NULL) {
+      int32_t q = tf_fqt_round_stochastic(real[i] / nq.scale, tf_fqt_xorshift32(u->rng));
+      q = q > 255 - nq.zero ? 255 : q + nq.zero;
+      l->w[i] = (uint8_t)(q < 0 ? 0 : q);
+    } else {
+      l->w[i] = tf_fqt_quantize(real[i], &nq);
+    }
+  }
+  obs = u->x_scale * l->wq.scale, nbs = u->x_scale * nq.scale, sum = 0.0f;
+  for (s = 0, r = 0; s < l->n_struct; s++) {
+    b_real[s] = obs * (float)l->bias[s];
+    if (r < u->k && u->idx[r] == s) b_real[s] = b_real[s] - u->lr_b * u->gb[r++];
+    sum = sum + b_real[s];
+  }
+  sum = u->mean != NULL ? sum / (float)l->n_struct : 0.0f;
+  for (s = 0; s < l->n_struct; s++) l->bias[s] = tf_fqt_round_sat32((b_real[s] - sum) / nbs);
+  for (r = 0; r < u->k && delta != NULL; r++) {
+    for (j = 0; j < l->es; j++) {
+      i = l->layout == TF_FQT_1HWC ? j * l->n_struct + u->idx[r] : u->idx[r] * l->es + j;
+      delta[r * l->es + j] = nq.scale * (float)((int32_t)l->w[i] - nq.zero) - before[i];
+    }
+  }
+  l->wq = nq;
+}
+
+static void test_update_matches_plain(void) {
+  static uint8_t w0[T_MAX], w1[T_MAX];
+  static float g[T_MAX], g1[T_MAX], delta[T_MAX], stats[128], mean[256];
+  int32_t b0[64], b1[64];
+  uint16_t idx[64];
+  float gb[64];
+  uint32_t x = 7u, trial, i, bad = 0, draws0, draws1;
+
+  for (trial = 0; trial < 400u; trial++) {
+    tf_fqt_layer_t l0, l1;
+    tf_fqt_update_t u;
+    uint32_t n, s;
+    x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+    memset(&l0, 0, sizeof l0);
+    memset(&u, 0, sizeof u);
+    l0.n_struct = 1u + x % 40u, l0.es = 1u + (x >> 8) % 48u;
+    l0.layout = (x >> 16) % 3u == 0u ? TF_FQT_1HWC : TF_FQT_ROWS;
+    l0.wq.scale = 0.001f * (float)(1u + (x >> 20) % 50u), l0.wq.zero = (int32_t)((x >> 4) % 256u);
+    l0.range.lo = l0.wq.scale * (float)(0 - l0.wq.zero), l0.range.hi = l0.wq.scale * (float)(255 - l0.wq.zero);
+    if (trial % 8u == 3u) { /* new scale 2^-5 over the old 2^-6 (rate 0 keeps the tracker): odd codes tie */
+      l0.wq.scale = 0.015625f, l0.wq.zero = 128, l0.range.lo = -4.0f, l0.range.hi = 3.96875f;
+    }
+    n = l0.n_struct * l0.es;
+    for (i = 0; i < n; i++) x ^= x << 13, x ^= x >> 17, x ^= x << 5, w0[i] = (uint8_t)(x >> 3);
+    for (s = 0, u.k = 0; s < l0.n_struct; s++) { /* a random ascending selection (at least one) */
+      x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+      if (x % 5u == 0u || (s + 1u == l0.n_struct && u.k == 0u)) idx[u.k++] = (uint16_t)s;
+      b0[s] = (int32_t)(x >> 12) - (1 << 19);
+    }
+    for (i = 0; i < u.k * l0.es; i++) x ^= x << 13, x ^= x >> 17, x ^= x << 5, g[i] = (float)(int32_t)(x >> 16) / 9000.0f;
+    if (trial % 7u == 0u) for (i = 0; i < l0.es; i++) g[i] = 0.25f; /* a flat row: std 0 */
+    for (i = 0; i < u.k; i++) gb[i] = (float)(int32_t)((x >> i) & 255u) / 300.0f;
+    u.idx = idx, u.g = g, u.stats = stats, u.gb = gb, u.rule = (tf_fqt_rule_t)(trial % 3u);
+    u.lr = 0.01f * (float)(1u + trial % 9u), u.lr_b = 0.02f, u.rate = trial % 4u == 0u ? 1.0f : 0.3f;
+    u.rate = trial % 8u == 3u ? 0.0f : u.rate;
+    u.x_scale = 0.02f;
+    u.mean = l0.layout == TF_FQT_ROWS && trial % 2u == 0u ? mean : NULL;
+    draws0 = draws1 = 1u + trial;
+    u.rng = trial % 5u == 1u ? &draws0 : NULL;
+    l1 = l0;
+    memcpy(w1, w0, n), memcpy(b1, b0, sizeof b0), memcpy(g1, g, u.k * l0.es * sizeof g[0]);
+    l0.w = w0, l0.bias = b0, l1.w = w1, l1.bias = b1;
+    plain_update(&l0, &u, delta);
+    u.g = g1, u.rng = u.rng != NULL ? &draws1 : NULL;
+    tf_fqt_update_u8(&l1, &u, g1); /* DELTA over the gradient rows */
+    if (memcmp(w0, w1, n) != 0 || memcmp(b0, b1, l0.n_struct * 4u) != 0 || memcmp(delta, g1, u.k * l0.es * 4u) != 0 ||
+        memcmp(&l0.range, &l1.range, sizeof l0.range) != 0 || memcmp(&l0.wq, &l1.wq, sizeof l0.wq) != 0 ||
+        draws0 != draws1) {
+      bad++;
+    }
+  }
+  TF_CHECK_EQ(bad, 0u);
+}
+
 static void test_loss_uniform(void) {
   tf_softmax_params_t sp;
   const uint8_t x[4] = {100, 100, 100, 100};
@@ -136,7 +258,7 @@ static void test_update_keeps_a_flat_row(void) {
   /* a constant gradient row standardizes to 0 (std = 0); rate 0 keeps the qparams: nothing moves */
   uint8_t w[6] = {10, 200, 128, 3, 77, 255};
   int32_t bias[2] = {1000, -20};
-  float d[3] = {0.5f, 0.5f, 0.5f}, gb[1] = {0.0f}, delta[3];
+  float d[3] = {0.5f, 0.5f, 0.5f}, g[3] = {0.5f, 0.5f, 0.5f}, gb[1] = {0.0f}, delta[3], stats[2];
   uint16_t idx[1] = {1};
   tf_fqt_layer_t l;
   tf_fqt_update_t u;
@@ -148,7 +270,8 @@ static void test_update_keeps_a_flat_row(void) {
   l.wq = tf_fqt_range_qparams(&l.range);
   tf_fqt_direction(TF_FQT_STANDARDIZED, d, 3, d);
   TF_CHECK(d[0] == 0.0f && d[1] == 0.0f && d[2] == 0.0f);
-  u.idx = idx, u.k = 1, u.d = d, u.gb = gb, u.lr = 0.1f, u.lr_b = 0.1f, u.rate = 0.0f, u.x_scale = 0.5f, u.rng = NULL;
+  u.idx = idx, u.k = 1, u.g = g, u.rule = TF_FQT_STANDARDIZED, u.stats = stats, u.gb = gb, u.lr = 0.1f, u.lr_b = 0.1f, u.rate = 0.0f, u.x_scale = 0.5f, u.rng = NULL;
+  u.mean = NULL;
   tf_fqt_update_u8(&l, &u, delta);
   TF_CHECK(w[0] == 10 && w[1] == 200 && w[3] == 3 && w[5] == 255);
   TF_CHECK(bias[0] == 1000 && bias[1] == -20);
@@ -162,7 +285,9 @@ int main(void) {
   TF_TEST_RUN(test_qparams_and_topk);
   TF_TEST_RUN(test_grad_quantize);
   TF_TEST_RUN(test_maxpool_routing);
+  TF_TEST_RUN(test_maxpool_disjoint);
   TF_TEST_RUN(test_loss_uniform);
   TF_TEST_RUN(test_update_keeps_a_flat_row);
+  TF_TEST_RUN(test_update_matches_plain);
   return tf_test_finish();
 }

@@ -7,7 +7,8 @@
  * Functional cases: full transfer + test boot + confirm; repeated requests of passed phases;
  * requests out of phase (BAD_STATE); out-of-range blocks; a corrupted block (FAILED with
  * SHA_MISMATCH, the active slot untouched); a failed smoke test (REVERTED); revert in
- * TEST_BOOTING and after CONFIRMED; an unconfirmed trial reverted by the next boot (TIMEOUT).
+ * TEST_BOOTING and after CONFIRMED; an unconfirmed trial reverted by the next boot (TIMEOUT); the
+ * lazy slot erase (the offer erases no slot page, each block its own, pages past the artifact never).
  *
  * Power-loss replay (STYLE.md §17): the whole OTA (offer, 4 blocks, commit, test boot, confirm)
  * is run once to count its flash operations, then replayed from the same image with the power cut
@@ -52,6 +53,8 @@ static struct {
   long ops, cut_at;
   int mode, dead;
   uint32_t rng;
+  uint32_t erased[64]; /* pages erased since arm(), in order (lazy_erase) */
+  uint32_t n_erased;
 } g_cut;
 
 static uint32_t rnd(void) {
@@ -71,7 +74,10 @@ static tf_status_t cut_erase(void *ctx, uint32_t addr) {
   int f = fails_now();
 
   (void)ctx;
-  if (f == 0) return g_raw.erase(g_raw.ctx, addr);
+  if (f == 0) {
+    if (g_cut.n_erased < sizeof g_cut.erased / sizeof g_cut.erased[0]) g_cut.erased[g_cut.n_erased++] = addr;
+    return g_raw.erase(g_raw.ctx, addr);
+  }
   if (f == 2 && addr % PAGE == 0 && addr < FLASH_SIZE) {
     for (i = 0; i < PAGE; i++) {
       uint8_t *p = &g_mem[addr + i];
@@ -113,6 +119,7 @@ static void arm(long cut_at, int mode) {
   g_cut.cut_at = cut_at;
   g_cut.mode = mode;
   g_cut.dead = 0;
+  g_cut.n_erased = 0;
   g_cut.rng = (uint32_t)(cut_at * 7919 + mode * 104729 + 1);
 }
 
@@ -318,6 +325,44 @@ static void happy_path(void) {
   TF_CHECK_EQ(g_dev.ota.state, TF_OTA_STATE_REVERTED);
 }
 
+/* Slot erase is lazy (tf_ota_offer): the offer erases no page of the slot; each block erases its own
+ * pages just before it is programmed, so only the pages the artifact needs are erased, spread over the
+ * transfer (PROTOCOL.md §4.6.1); the bytes of the other pages stay as they were. */
+static void lazy_erase(void) {
+  static const uint8_t pattern = 0xA5u;
+  tf_msg_ota_offer_t o;
+  uint8_t sha2[32];
+  uint32_t i, size = TF_OTA_BLOCK_BYTES + 100u; /* 2 blocks of the 4-block slot */
+
+  restore_base();
+  memset(g_mem + SLOT, pattern, SLOT); /* the inactive slot holds bytes of an older model */
+  tf_flash_ram_rescan(&g_ram);
+  arm(-1, TEAR_NONE); /* counts operations, never cuts */
+  TF_CHECK_OK(device_boot(&g_cut.face));
+  tf_sha256(g_new, size, sha2);
+  offer_of(&o, sha2, size);
+  g_cut.n_erased = 0;
+  TF_CHECK_OK(tf_ota_offer(&g_dev.ota, &o));
+  TF_CHECK_EQ(g_dev.ota.pslot, 1u);
+  for (i = 0; i < g_cut.n_erased; i++) {
+    TF_CHECK(g_cut.erased[i] < SLOT || g_cut.erased[i] >= 2u * SLOT); /* no page of slot 1 */
+  }
+  TF_CHECK_EQ(g_mem[SLOT], pattern);
+  g_cut.n_erased = 0;
+  TF_CHECK_OK(send_block(1, g_new, size, sha2)); /* any order */
+  TF_CHECK_EQ(g_cut.n_erased, 1u);
+  TF_CHECK_EQ(g_cut.erased[0], SLOT + PAGE); /* its own page, just before it is programmed */
+  TF_CHECK_EQ(g_mem[SLOT], pattern);         /* block 0's page: not yet erased */
+  TF_CHECK_OK(send_block(0, g_new, size, sha2));
+  TF_CHECK_EQ(g_cut.n_erased, 2u);
+  TF_CHECK_EQ(g_cut.erased[1], SLOT);
+  TF_CHECK_OK(tf_ota_commit(&g_dev.ota, sha2));
+  TF_CHECK_EQ(g_dev.ota.state, TF_OTA_STATE_VERIFIED);
+  TF_CHECK(memcmp(g_mem + SLOT, g_new, size) == 0);
+  TF_CHECK_EQ(g_mem[SLOT + 2u * PAGE], pattern); /* pages past the artifact: never erased */
+  TF_CHECK_EQ(g_mem[SLOT + 4u * PAGE - 1u], pattern);
+}
+
 static void corrupted_block(void) {
   static uint8_t bad[NEW_LEN];
   tf_msg_ota_offer_t o;
@@ -459,6 +504,7 @@ static void power_loss_replay(void) {
 int main(void) {
   make_base();
   TF_TEST_RUN(happy_path);
+  TF_TEST_RUN(lazy_erase);
   TF_TEST_RUN(corrupted_block);
   TF_TEST_RUN(smoke_fail_and_reverts);
   TF_TEST_RUN(power_loss_replay);

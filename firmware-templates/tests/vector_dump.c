@@ -226,6 +226,9 @@ static void train_params(const tf_msg_train_params_t *p) {
   if (p->has_me) printf(",\"me\":%lu", (unsigned long)p->me);
   if (p->has_ge) printf(",\"ge\":%lu", (unsigned long)p->ge);
   if (p->has_gk) printf(",\"gk\":%lu", (unsigned long)p->gk);
+  if (p->has_upd) printf(",\"upd\":%lu", (unsigned long)p->upd);
+  if (p->has_rnd) printf(",\"rnd\":%lu", (unsigned long)p->rnd);
+  if (p->has_lrb) f32_field("lrb", p->lrb);
 }
 
 /* §4.3, §4.4, §4.6 bodies */
@@ -260,6 +263,7 @@ static void dump_body2(const tf_msg_t *m) {
       printf("]");
     }
     train_params(&b->p);
+    if (b->has_seed) printf(",\"seed\":%lu", (unsigned long)b->seed);
     field_str("msha", &b->msha, 0);
     break;
   }
@@ -588,9 +592,10 @@ static void artifact_file(const char *dir, const char *name) {
     tf_artifact_train_t tr;
     if (tf_artifact_train(&a, &tr) == TF_OK) {
       printf(",\"training\":{\"lambda_min\":%.9g,\"lambda_max\":%.9g,\"learning_rate\":%.9g,\"ema_activations\":%.9g,"
-             "\"ema_errors\":%.9g,\"ema_weights\":%.9g,\"batch_size\":%u,\"eps_mode_value\":%u,\"trainable_ops\":[",
+             "\"ema_errors\":%.9g,\"ema_weights\":%.9g,\"batch_size\":%u,\"eps_mode_value\":%u,\"update_value\":%u,"
+             "\"rounding_value\":%u,\"trainable_ops\":[",
              (double)tr.lambda_min, (double)tr.lambda_max, (double)tr.learning_rate, (double)tr.ema_activations,
-             (double)tr.ema_errors, (double)tr.ema_weights, tr.batch_size, tr.eps_mode);
+             (double)tr.ema_errors, (double)tr.ema_weights, tr.batch_size, tr.eps_mode, tr.update, tr.rounding);
       for (k = 0; k < tr.op_count; k++) {
         printf("%s%u", k > 0 ? "," : "", (unsigned)(tr.ops[2u * k] | (tr.ops[2u * k + 1u] << 8)));
       }

@@ -10,7 +10,6 @@
  * shape is answered with ERROR INCOMPATIBLE. Every wait is bounded; processes are always killed. Skips, naming the Debian package, when a tool is missing.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -84,10 +83,8 @@ async function helloContract(dev: Device, expectCaps: Record<string, unknown>, q
   for (const [k, v] of Object.entries(expectCaps)) expect(hello[k], `HELLO.${k}`).toEqual(v);
   expect(hello.abiVersion).toBe(1);
   expect((hello.opKinds as unknown[]).length, 'every op kind of §5.4').toBe(13);
-  // msha = SHA-256 of the slot's bytes (tf_slots), i.e. of the whole unsigned artifact file
-  expect(Buffer.from(hello.modelSha256 as Uint8Array)).toEqual(
-    createHash('sha256').update(ARTIFACT).digest(),
-  );
+  // §4.2.1: msha = the artifact's §5.8 content digest (header field sha256), not the file's SHA-256
+  expect(Buffer.from(hello.modelSha256 as Uint8Array)).toEqual(Buffer.from(ARTIFACT.subarray(80, 112)));
   expect(hello.modelVersion).toBe(MODEL_VERSION);
   expect(hello.maxMessageBytes).toBe(params?.maxMessageBytes);
   const id = hello.id as Uint8Array;

@@ -7,9 +7,14 @@
  *     blocks written before the cut, and only the missing ones are sent;
  *  3. OTA_COMMIT -> VERIFIED; OTA_TEST_BOOT with a smoke input and `ysha` (SHA-256 of the output the
  *     TypeScript integer interpreter computes) -> TEST_BOOTING on the new slot, INFER_REQUEST
- *     answered by B bit-exactly; OTA_CONFIRM -> CONFIRMED; a reboot runs B (HELLO msha/mver/aslot);
+ *     answered by B bit-exactly; OTA_CONFIRM -> CONFIRMED; a reboot runs B (HELLO msha = B's §5.8
+ *     digest, mver, aslot);
  *  4. OTA_REVERT after CONFIRMED -> REVERTED, A runs again;
  *  5. B once more with a wrong `ysha`: OTA_TEST_BOOT -> REVERTED (SMOKE_TEST_FAILED), A runs.
+ * A second vmcu case updates a device in a running training session (§4.4, §4.6.1): the session keeps
+ * training while B downloads and verifies; OTA_TEST_BOOT ends it cleanly first (TRAIN_STATUS STOPPED
+ * with the reason in msg, ahead of the OTA_STATUS answer, no GRAD_UPDATE after it), then B runs and
+ * is confirmed.
  * The same contract without the power cuts (its PSRAM "flash" does not survive a QEMU restart) runs
  * on the Cortex-M4 image in QEMU (mps2-an386, `-serial pty`, model A embedded with TF_MODEL_TFM).
  * Skips, naming the Debian package, when a tool is missing.
@@ -19,6 +24,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { quadrantSplit, quantized, tinyCnn } from '@tinyfleet/cloud/fqt/testing';
 import { Interpreter, writeQuantizedArtifact } from '@tinyfleet/cloud/quant';
 import { encodeMessage, type Message, randomMessageId } from '@tinyfleet/protocol/messages';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -227,6 +233,7 @@ if (missingHost) {
       let s = await session(dev);
       const slotA = s.hello.activeSlot;
       expect(s.hello.modelVersion).toBe(7);
+      expect(Buffer.from(s.hello.modelSha256 as Uint8Array)).toEqual(Buffer.from(ART_A.subarray(80, 112)));
       await corruptedTransfer(s, slotA);
 
       // 2. B again, half of the blocks, then a power cut (kill -9) and a restart on the same flash
@@ -261,10 +268,173 @@ if (missingHost) {
       s = await session(dev);
       expect(s.hello.activeSlot).toBe(slotB);
       expect(s.hello.modelVersion).toBe(8);
-      expect(Buffer.from(s.hello.modelSha256 as Uint8Array)).toEqual(
+      // §4.2.1: msha is B's §5.8 content digest (the sha it was offered by), not the file's SHA-256
+      expect(Buffer.from(s.hello.modelSha256 as Uint8Array)).toEqual(Buffer.from(SHA_B));
+      expect(Buffer.from(s.hello.modelSha256 as Uint8Array)).not.toEqual(
         createHash('sha256').update(ART_B).digest(),
       );
       await revertAndBadSmoke(s, slotA);
+    }, 90_000);
+  });
+}
+
+/** A trainable model A for the training case: the FQT tests' tiny CNN (8x8x1, 4 classes), batch 1. */
+const TRAIN_Q = quantized(tinyCnn(), quadrantSplit(200, 1));
+const ART_T = writeQuantizedArtifact(TRAIN_Q, {
+  modelVersion: 5,
+  trainable: [2, 4],
+  training: { lambdaMin: 0.5, lambdaMax: 0.5, learningRate: Math.fround(0.005), batchSize: 1 },
+});
+const TRAIN_IN = TRAIN_Q.values.get(TRAIN_Q.input)!;
+const TRAIN_DATA = quadrantSplit(64, 9);
+
+/**
+ * Sends samples [from, to) of session `sid`, never beyond the device's newest SAMPLE_CREDIT grant (§4.3),
+ * waiting for grants as needed.
+ */
+async function feed(s: Session, sid: number, from: number, to: number): Promise<void> {
+  let seq = from;
+  while (seq < to) {
+    const limit = await waitFor(
+      () => {
+        const grants = s.gw.messages
+          .filter((m) => m.type === 'SAMPLE_CREDIT' && (m as Msg).sessionId === sid)
+          .map((c) => ((c as Msg).nextSeq as number) + ((c as Msg).credit as number));
+        const best = Math.max(-1, ...grants);
+        return best > seq ? best : undefined;
+      },
+      WAIT_MS,
+      `a credit above ${seq}`,
+      s.seen,
+    );
+    const n = Math.min(4, limit - seq, to - seq);
+    const idx = Array.from({ length: n }, (_, i) => (seq + i) % TRAIN_DATA.size);
+    s.gw.ep.send(
+      encodeMessage({
+        type: 'SAMPLE_BATCH',
+        id: randomMessageId(),
+        sessionId: sid,
+        firstSeq: seq,
+        shape: [n, ...TRAIN_IN.shape],
+        x: Uint8Array.from(idx.flatMap((i) => [...TRAIN_DATA.getRaw(i)])),
+        inputScale: TRAIN_IN.q.scale,
+        inputZeroPoint: TRAIN_IN.q.zeroPoint,
+        labels: Uint8Array.from(idx, (i) => TRAIN_DATA.get(i).y),
+      } as Message),
+    );
+    seq += n;
+  }
+}
+
+if (!missingHost) {
+  describe('OTA of a device in a training session (PROTOCOL.md §4.4, §4.6.1)', () => {
+    it('keeps training while the update downloads, ends the session STOPPED (model update) at the test boot, and confirms', async () => {
+      const dir = cmakeBuild(
+        'vitest-ota-host',
+        ['-DCMAKE_C_COMPILER=gcc', '-DCMAKE_BUILD_TYPE=Debug'],
+        ['tinyfleet-vmcu'],
+      );
+      const bin = join(dir, 'ports', 'host', 'tinyfleet-vmcu');
+      const tmp = mkdtempSync(join(tmpdir(), 'tf-ota-train-'));
+      cleanups.push(() => rmSync(tmp, { recursive: true, force: true }));
+      const modelT = join(tmp, 't.tfm');
+      writeFileSync(modelT, ART_T);
+      const args = [
+        '--flash-file',
+        join(tmp, 'flash.bin'),
+        '--slot-size',
+        '64K',
+        '--model',
+        modelT,
+        '--quiet',
+      ];
+      const boot = async () => {
+        const dev = await startVmcu(bin, args);
+        cleanups.push(() => {
+          if (dev.proc.exitCode === null && dev.proc.signalCode === null) dev.proc.kill('SIGKILL');
+        });
+        return dev;
+      };
+      let dev = await boot();
+      let s = await session(dev);
+      const slotA = s.hello.activeSlot;
+      expect(s.hello.modelVersion).toBe(5);
+      const SID = 21;
+      const ofSid = (type: string, from = 0) =>
+        s.gw.messages.slice(from).filter((m) => m.type === type && (m as Msg).sessionId === SID) as Msg[];
+      const lastStep = () => Math.max(0, ...ofSid('TRAIN_METRICS').map((m) => m.step as number));
+
+      // a running session (GRAD_UPDATE every step, so rows are in flight when the model changes)
+      let st = await request(s.gw, s.seen, { type: 'TRAIN_START', sessionId: SID, gradEvery: 1 });
+      expect(st.type, s.seen()).toBe('TRAIN_STATUS');
+      expect(st.state).toBe('RUNNING');
+      await feed(s, SID, 0, 6);
+      await waitFor(() => lastStep() >= 6 || undefined, WAIT_MS, 'six training steps', s.seen);
+
+      // the update downloads into the inactive slot while the device keeps training on the active one
+      st = await request(s.gw, s.seen, offer);
+      expect(st.state, s.seen()).toBe('RECEIVING');
+      expect(st.pendingSlot).not.toBe(slotA);
+      const half = Math.ceil(NB / 2);
+      for (let i = 0; i < half; i++) sendBlock(s.gw, ART_B, i);
+      await feed(s, SID, 6, 12);
+      await waitFor(() => lastStep() >= 12 || undefined, WAIT_MS, 'steps during the download', s.seen);
+      for (let i = half; i < NB; i++) sendBlock(s.gw, ART_B, i);
+      st = await request(s.gw, s.seen, { type: 'OTA_COMMIT', sha256: SHA_B });
+      expect(st.state, s.seen()).toBe('VERIFIED');
+      st = await request(s.gw, s.seen, { type: 'TRAIN_CONFIG', sessionId: SID }); // §4.4.4: where is it?
+      expect(st.type, s.seen()).toBe('TRAIN_STATUS');
+      expect(st.state, 'the session still runs after the download and the verification').toBe('RUNNING');
+      expect(st.step).toBe(12);
+
+      // the test boot ends the session cleanly first (TRAIN_STATUS STOPPED with its reason), then loads B
+      const before = s.gw.messages.length;
+      const ysha = createHash('sha256').update(wantB).digest();
+      st = await request(s.gw, s.seen, {
+        type: 'OTA_TEST_BOOT',
+        sha256: SHA_B,
+        ...smokeB,
+        outputSha256: ysha,
+      });
+      expect(st.type, s.seen()).toBe('OTA_STATUS');
+      expect(st.state, s.seen()).toBe('TEST_BOOTING');
+      const answerAt = s.gw.messages.indexOf(st as Message);
+      const ended = ofSid('TRAIN_STATUS', before);
+      expect(
+        ended.map((m) => m.state),
+        s.seen(),
+      ).toEqual(['STOPPED']);
+      const stopped = ended[0]!;
+      expect(stopped.error, 'a clean end, not an error').toBeUndefined();
+      expect(String(stopped.text)).toMatch(/model update/);
+      expect(stopped.step).toBe(12);
+      expect(stopped.samplesSeen).toBe(12);
+      expect(
+        s.gw.messages.indexOf(stopped as Message),
+        'TRAIN_STATUS before the OTA_STATUS answer',
+      ).toBeLessThan(answerAt);
+      st = await request(s.gw, s.seen, { type: 'OTA_CONFIRM', sha256: SHA_B });
+      expect(st.state, s.seen()).toBe('CONFIRMED');
+      const slotB = st.activeSlot;
+      expect(slotB).not.toBe(slotA);
+      // nothing of the old model's session after its final status
+      const after = s.gw.messages.slice(s.gw.messages.indexOf(stopped as Message) + 1);
+      expect(
+        after.filter((m) => (m as Msg).sessionId === SID && m.type !== 'SAMPLE_CREDIT').map((m) => m.type),
+      ).toEqual([]);
+      // §4.4.3: the ended session answers TRAIN_STOP with its final status again
+      st = await request(s.gw, s.seen, { type: 'TRAIN_STOP', sessionId: SID });
+      expect([st.type, st.state, st.step]).toEqual(['TRAIN_STATUS', 'STOPPED', 12]);
+      const res = await request(s.gw, s.seen, { type: 'INFER_REQUEST', ...smokeB });
+      expect(firstMismatch(res.y as Uint8Array, wantB), s.seen()).toBe(-1); // B runs
+
+      // after a reboot B is the device's model
+      dev.proc.kill('SIGKILL');
+      s.gw.close();
+      dev = await boot();
+      s = await session(dev);
+      expect(s.hello.activeSlot).toBe(slotB);
+      expect(Buffer.from(s.hello.modelSha256 as Uint8Array)).toEqual(Buffer.from(SHA_B));
     }, 90_000);
   });
 }
@@ -284,6 +454,7 @@ if (missingQemu) {
       const s = await session(await startMps2WithModel('vitest-ota-mps2', ART_A, cleanups));
       const slotA = s.hello.activeSlot;
       expect(s.hello.modelVersion).toBe(7);
+      expect(Buffer.from(s.hello.modelSha256 as Uint8Array)).toEqual(Buffer.from(ART_A.subarray(80, 112)));
       await corruptedTransfer(s, slotA);
       let st = await request(s.gw, s.seen, offer);
       expect(st.state).toBe('RECEIVING');

@@ -5,8 +5,12 @@
  * device's SAMPLE_CREDIT grants, then every TRAIN_METRICS and GRAD_UPDATE the device sends must
  * EQUAL what the TypeScript reference FqtTrainer computes for the same samples (loss as float32,
  * accuracy, update rate, and the GRAD_UPDATE rows, bytes, qparams and eps bit-exactly).
- * Two sessions: streaming (bs 1, LOSS_RATIO, DELTA, 20 % of the structures) and batched (bs 3,
- * ERROR_RATIO, GRADIENT, ended by `smax` with TRAIN_STATUS DONE). The same contract runs on the
+ * Two sessions: streaming (bs 1, LOSS_RATIO, DELTA, 20 % of the structures, the artifact's logits
+ * tracking `ea` 0.05) and batched (bs 3, ERROR_RATIO, GRADIENT, `ea` 0.3 from TRAIN_START, ended by
+ * `smax` with TRAIN_STATUS DONE), then a third session whose TRAIN_START selects the §6.6.10 update rule SGD,
+ * STOCHASTIC rounding, a bias rate and a seed over the artifact's STANDARDIZED / NEAREST (the reference's
+ * config merged by `sessionConfig` as the device merges it, and checked to differ from the references
+ * with each of those fields changed); the dense logits producer is re-centred every step (§6.6.6 step 2a). The same contract runs on the
  * Cortex-M4 image in QEMU (mps2-an386, hard-float binary32, the artifact embedded with TF_MODEL_TFM).
  * Skips, naming the Debian package, when a tool is missing.
  */
@@ -15,9 +19,10 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type FqtConfig, FqtTrainer } from '@tinyfleet/cloud/fqt';
+import { type FqtConfig, FqtTrainer, type SessionStart, sessionConfig } from '@tinyfleet/cloud/fqt';
 import { quadrantSplit, quantized, tinyCnn } from '@tinyfleet/cloud/fqt/testing';
 import { writeQuantizedArtifact } from '@tinyfleet/cloud/quant';
+import { readArtifact } from '@tinyfleet/protocol/artifact';
 import { encodeMessage, type Message, randomMessageId } from '@tinyfleet/protocol/messages';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cmakeBuild, missingTool } from './toolchain.js';
@@ -37,9 +42,16 @@ const LAYERS = [2, 4]; // c2 (conv + fused relu), fc
 const ART = writeQuantizedArtifact(Q, {
   modelVersion: 3,
   trainable: LAYERS,
-  training: { lambdaMin: f32(0.2), lambdaMax: f32(0.2), learningRate: f32(0.005), batchSize: 1 },
+  training: {
+    lambdaMin: f32(0.2),
+    lambdaMax: f32(0.2),
+    learningRate: f32(0.005),
+    batchSize: 1,
+    emaActivations: f32(0.05),
+  },
 });
 const IN = Q.values.get(Q.input)!;
+const RECORD = readArtifact(ART).training!;
 
 interface SessionSpec {
   readonly sid: number;
@@ -48,7 +60,23 @@ interface SessionSpec {
   readonly config: FqtConfig;
   /** Extra TRAIN_START fields. */
   readonly start: Record<string, unknown>;
+  /**
+   * TRAIN_START changes whose reference must NOT match the device (proves each field reaches the
+   * engine: a device that ignored it would compute that reference instead).
+   */
+  readonly differsFrom?: readonly SessionStart[];
 }
+
+/** §6.6.10 from TRAIN_START: SGD, STOCHASTIC rounding, lr_b and seed over the artifact's STANDARDIZED, NEAREST. */
+const START_SGD: SessionStart = {
+  updateRule: 'SGD',
+  rounding: 'STOCHASTIC',
+  learningRate: f32(0.02),
+  biasLearningRate: f32(0.01),
+  seed: 12345,
+  emaWeights: f32(0.01),
+  gradKind: 'DELTA',
+};
 
 const SESSIONS: readonly SessionSpec[] = [
   {
@@ -64,10 +92,11 @@ const SESSIONS: readonly SessionSpec[] = [
       epsMode: 'LOSS_RATIO',
       emaErrors: f32(0.25),
       emaWeights: 1,
+      emaActivations: f32(0.05), // the artifact's: logits range tracking (§6.6.7)
       gradKind: 'DELTA',
       sessionId: 7,
     },
-    // lmin, lmax, lr, bs from the artifact's TRAIN record (§5.7 defaults)
+    // lmin, lmax, lr, bs, ea from the artifact's TRAIN record (§5.7 defaults)
     start: { epsMode: 'LOSS_RATIO', emaErrors: f32(0.25), emaWeights: 1, gradEvery: 1, gradKind: 'DELTA' },
   },
   {
@@ -83,6 +112,7 @@ const SESSIONS: readonly SessionSpec[] = [
       epsMode: 'ERROR_RATIO',
       emaErrors: 1,
       emaWeights: f32(0.5),
+      emaActivations: f32(0.3),
       gradKind: 'GRADIENT',
       sessionId: 8,
     },
@@ -95,10 +125,25 @@ const SESSIONS: readonly SessionSpec[] = [
       epsMode: 'ERROR_RATIO',
       emaErrors: 1,
       emaWeights: f32(0.5),
+      emaActivations: f32(0.3),
       gradEvery: 1,
       gradKind: 'GRADIENT',
       maxSamples: 12,
     },
+  },
+  {
+    sid: 9,
+    samples: 12,
+    perBatch: 4,
+    // the reference's config as the device merges it: TRAIN_START over the TRAIN record (§4.4.2, §5.7)
+    config: sessionConfig(RECORD, { ...START_SGD, sessionId: 9 }),
+    start: { ...START_SGD, gradEvery: 1 },
+    differsFrom: [
+      { rounding: 'NEAREST' },
+      { updateRule: 'STANDARDIZED' },
+      { seed: 1 },
+      { biasLearningRate: f32(0.02) },
+    ],
   },
 ];
 
@@ -199,6 +244,23 @@ async function runSession(gw: Gateway, seen: () => string, s: SessionSpec): Prom
   );
   const metrics = of(gw, 'TRAIN_METRICS', s.sid);
   const grads = of(gw, 'GRAD_UPDATE', s.sid);
+  // the bytes of every GRAD_UPDATE of the session, to tell apart the references of other parameters
+  const bytesOf = (us: ReadonlyArray<Record<string, unknown>>) =>
+    us.map((u) => `${u.step}/${u.layer}/${[...(u.values as Uint8Array)]}/${u.scale}/${u.zeroPoint}`).sort();
+  for (const change of s.differsFrom ?? []) {
+    const other = new FqtTrainer(Q, sessionConfig(RECORD, { ...START_SGD, sessionId: s.sid, ...change }));
+    const theirs = Array.from({ length: steps }, (_, k) =>
+      other.step(
+        Array.from({ length: Math.min(bs, s.samples - k * bs) }, (_, i) => ({
+          x: data.getRaw(k * bs + i),
+          y: data.get(k * bs + i).y,
+        })),
+      ),
+    ).flatMap((w) => w.gradUpdates);
+    expect(bytesOf(theirs), `a device ignoring ${JSON.stringify(change)} would still pass`).not.toEqual(
+      bytesOf(grads),
+    );
+  }
   for (const want of wants) {
     const got = metrics.find((m) => m.step === want.step);
     expect(got, `TRAIN_METRICS step ${want.step}`).toBeDefined();
@@ -281,6 +343,9 @@ async function trainContract(dev: Vmcu): Promise<void> {
     seen,
   );
   expect([done.step, done.samplesSeen]).toEqual([4, 12]);
+
+  // §6.6.10 from TRAIN_START: update SGD, STOCHASTIC rounding, lr_b and seed, bit-exact with the reference
+  await runSession(gw, seen, SESSIONS[2]!);
   // no request of the sessions was refused (credits respected, every sample accepted)
   expect(gw.messages.filter((m) => m.type === 'ERROR').length, seen()).toBe(errorsBefore);
 }

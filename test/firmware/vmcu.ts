@@ -5,7 +5,7 @@
  * the caller's cleanup list.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, constants, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { constants, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ReadStream } from 'node:tty';
@@ -43,9 +43,18 @@ export function sameBytes(a: Uint8Array | undefined, b: Uint8Array): boolean {
 
 /** A gateway-side harness: the TypeScript LinkEndpoint over the pty, pumped every 5 ms. */
 export class Gateway {
-  readonly ep = new LinkEndpoint({ window: 16 });
+  /** Replaced by `restart()`. */
+  ep = new LinkEndpoint({ window: 16 });
   readonly events: LinkEvent[] = [];
   readonly messages: Message[] = [];
+  /** The bytes of every message received, decodable or not, in arrival order (all endpoints). */
+  readonly rawMessages: Uint8Array[] = [];
+  /** While true nothing is written to the line: no ack, no frame (a gateway that hung). */
+  muted = false;
+  /** While true every byte read from the line is dropped, from the next message event on (a dead gateway). */
+  deaf = false;
+  /** Called with each decoded message as it is received (before the next transmit opportunity). */
+  onMessage: ((m: Message) => void) | undefined;
   readonly undecodable: string[] = [];
   private readonly fd: number;
   private readonly tty: ReadStream;
@@ -56,6 +65,7 @@ export class Gateway {
     this.tty = new ReadStream(this.fd);
     this.tty.setRawMode(true);
     this.tty.on('data', (d: Buffer) => {
+      if (this.deaf) return;
       this.ep.receiveBytes(new Uint8Array(d), Date.now());
       this.drain();
     });
@@ -65,10 +75,14 @@ export class Gateway {
 
   private drain(): void {
     for (const e of this.ep.takeEvents()) {
+      if (this.deaf) continue;
       this.events.push(e);
       if (e.type === 'message') {
+        this.rawMessages.push(e.data);
         try {
-          this.messages.push(decodeMessage(e.data));
+          const m = decodeMessage(e.data);
+          this.messages.push(m);
+          this.onMessage?.(m);
         } catch (err) {
           this.undecodable.push(String(err));
         }
@@ -81,11 +95,21 @@ export class Gateway {
     this.ep.poll(now);
     const out = this.ep.takeOutbox(now);
     try {
-      if (out.length > 0) writeSync(this.fd, out);
+      if (out.length > 0 && !this.muted) writeSync(this.fd, out);
     } catch {
       // the pty is gone
     }
     this.drain();
+  }
+
+  /**
+   * A restarted gateway on the same line: a new LinkEndpoint (new epoch, so its HELLO is a peer reset
+   * for the device, PROTOCOL.md §3.6.4), neither muted nor deaf. Messages received so far are kept (the cloud's view).
+   */
+  restart(): void {
+    this.ep = new LinkEndpoint({ window: 16 });
+    this.muted = false;
+    this.deaf = false;
   }
 
   /** Bytes straight onto the line, bypassing the link. */
@@ -115,12 +139,10 @@ export class Gateway {
 
   close(): void {
     clearInterval(this.timer);
+    // The stream owns the descriptor and closes it when its handle closes (later, on the event loop). A
+    // closeSync here as well closed it twice: a process spawned in between got that descriptor number for
+    // its stdout pipe, which the stream's late close then shut (the next vmcu's pty path never arrived).
     this.tty.destroy();
-    try {
-      closeSync(this.fd);
-    } catch {
-      // closed by the stream
-    }
   }
 }
 

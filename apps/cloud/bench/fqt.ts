@@ -3,12 +3,13 @@
  * PTQ, inverted digits; last two layers fine-tuned in float and with FQT at 100/50/10% and dynamic
  * update rates, streaming batch 1. `--json`: one JSON line. `--samples N`, `--test N`, `--shift
  * invert|rotate`, `--lr LR`, `--float-lr LR`, `--update standardized|centered|sgd`, `--rounding
- * nearest|stochastic`, `--ee R`, `--ew R`, `--data DIR`.
+ * nearest|stochastic`, `--ee R`, `--ew R`, `--ea R` (logits range tracking, PROTOCOL.md §6.6.7),
+ * `--data DIR`.
  */
 import { parseArgs } from 'node:util';
 import { loadDataset } from '../src/ml/data/index.js';
 import { defaultDatasetsDir } from '../src/ml/data/paths.js';
-import { runExperiment } from '../src/ml/fqt/experiment.js';
+import { DEFAULT_EA, runExperiment } from '../src/ml/fqt/experiment.js';
 
 const { values } = parseArgs({
   options: {
@@ -21,7 +22,8 @@ const { values } = parseArgs({
     update: { type: 'string', default: 'sgd' },
     rounding: { type: 'string', default: 'nearest' },
     ee: { type: 'string', default: '1' },
-    ew: { type: 'string', default: '0.1' },
+    ew: { type: 'string', default: '0.01' },
+    ea: { type: 'string', default: String(DEFAULT_EA) },
     data: { type: 'string' },
   },
 });
@@ -48,6 +50,7 @@ const result = runExperiment({
   rounding,
   emaErrors: Number(values.ee),
   emaWeights: Number(values.ew),
+  emaActivations: Number(values.ea),
   seed: 1,
   log: (line) => process.stderr.write(`${line}\n`),
 });

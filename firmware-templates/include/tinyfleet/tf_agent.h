@@ -38,11 +38,24 @@
  * weights live in the interpreter's RAM copies only: flash is never written (§4.4), a reboot or
  * the next session starts again from the slot.
  *
+ * Reports survive a link reset (§3.6.4 item 2): every TRAIN_STATUS, TRAIN_METRICS and GRAD_UPDATE
+ * the agent hands to the link is also kept, byte for byte, in a replay buffer (TF_AGENT_REPLAY_BYTES)
+ * until the link says it was delivered (tf_link_delivered_ticket). When a session ends (peer reset,
+ * link down, local reset) the kept reports are marked unsent; after the next HELLO_ACK and what §4.2
+ * item 3 sends at once (OTA_STATUS, HEARTBEAT) they are queued again, in their original order, with
+ * the same bytes and ids, as fast as the link queue takes them (keeping room for one message of other
+ * traffic). While some wait to be re-sent, or the buffer lacks room
+ * for a report of TF_AGENT_MSG_BYTES, no report is made and no training step runs (backpressure).
+ * The one report that cannot wait is a TRAIN_STATUS answering TRAIN_START / STOP / CONFIG (made when
+ * the request is handled): without room it is sent but not kept, and counted in replay_unkept; the
+ * gateway gets it again by repeating the request (§4.4.8).
+ *
  * Message ids (§4.1.5): boot counter (u32 LE) || message counter (u32 LE); the port persists the
  * boot counter and passes it in the config.
  *
  * RAM: sizeof(tf_agent_t) = tf_link_t + one transmit frame + one message buffer
- * (TF_AGENT_MSG_BYTES); no allocation. Call tf_agent_step() from the main loop.
+ * (TF_AGENT_MSG_BYTES) + the replay buffer (TF_AGENT_REPLAY_BYTES) + the interpreter, OTA and
+ * training state; no allocation. Call tf_agent_step() from the main loop.
  */
 #ifndef TF_AGENT_H
 #define TF_AGENT_H
@@ -63,6 +76,19 @@
  *  INFER_RESULT needs about 60 bytes plus the output tensor). */
 #ifndef TF_AGENT_MSG_BYTES
 #define TF_AGENT_MSG_BYTES 1024u
+#endif
+/**
+ * Replay buffer of training reports not yet known delivered (§3.6.4 item 2): 8 bytes (length,
+ * ticket) per report + its bytes. Default: the link's send queue + one window of frame payloads,
+ * what the link can hold undelivered (host port, W 16: 6,144 bytes; MCU ports, W 8: 4,096 bytes).
+ * Smaller values are allowed down to one largest report (TF_AGENT_MSG_BYTES + 8): training then
+ * waits for acknowledgements sooner (backpressure), it never drops a report.
+ */
+#ifndef TF_AGENT_REPLAY_BYTES
+#define TF_AGENT_REPLAY_BYTES (TF_LINK_CFG_TXQ_BYTES + TF_LINK_CFG_WINDOW * TF_LINK_CFG_FRAME_PAYLOAD)
+#endif
+#if TF_AGENT_REPLAY_BYTES < TF_AGENT_MSG_BYTES + 8u
+#error "TF_AGENT_REPLAY_BYTES must hold at least one report of TF_AGENT_MSG_BYTES (+ 8)"
 #endif
 /** HELLO repeat without an answer, and after an ERROR answer (§4.2 items 1, 2). */
 #define TF_AGENT_HELLO_RETRY_MS 5000u
@@ -138,6 +164,15 @@ typedef struct tf_agent {
   uint32_t hb_ms;
   uint32_t hb_at;
   uint32_t rx, tx, nerr;
+  uint32_t msg_type; /**< type of the message last given an id (tf_agent_next_id) */
+  /* replay buffer (§3.6.4 item 2): [u32 len LE][u32 ticket LE, 0: to re-send][bytes] ..., oldest first */
+  uint8_t replay[TF_AGENT_REPLAY_BYTES];
+  size_t replay_len;
+  uint32_t replay_count;   /**< reports kept */
+  uint32_t replay_pending; /**< of them, waiting to be re-sent (ticket 0) */
+  uint32_t replayed;       /**< reports re-sent since boot */
+  uint32_t replay_unkept;  /**< TRAIN_STATUS answers sent without room to keep them */
+  uint32_t replay_lost;    /**< kept reports larger than a new session's M (§3.4.1): cannot be re-sent */
   tf_status_t model_status; /**< TF_OK: the model is prepared; else why not (BAD_STATE: none) */
   tf_artifact_t art;
   tf_interp_t interp;

@@ -12,7 +12,7 @@
  *   ERROR/SAVED refs, QPARAMS/DATA/ram_bytes fully accounted for, every scale finite and > 0);
  *   8 (ops: kinds, arity of table 5.4.2, unused input slots, tensor ids, reserved bytes,
  *   strides/dilations/windows >= 1, padding <= kernel extent, clamps, CONV1D H parameters);
- *   9 (training record: rates, batch size, eps mode, reserved, op indices ascending and
+ *   9 (training record: rates, batch size, eps mode, update rule, rounding, reserved, op indices ascending and
  *   weighted with a TRAINABLE weight).
  * Not checked yet (left to the interpreter's prepare step, which is not in this increment):
  * the shape rules of table 5.4.3, dtype/role rules of each op, the dataflow order, RESHAPE
@@ -90,6 +90,8 @@ typedef struct tf_artifact_train {
   float lambda_min, lambda_max, learning_rate, ema_activations, ema_errors, ema_weights;
   uint16_t batch_size;
   uint8_t eps_mode;
+  uint8_t update;   /**< TF_UPDATE_* (§6.6.10, byte 27) */
+  uint8_t rounding; /**< TF_ROUNDING_* (§6.6.10, byte 28) */
   uint32_t op_count;
   const uint8_t *ops; /**< op_count u16 LE */
 } tf_artifact_train_t;

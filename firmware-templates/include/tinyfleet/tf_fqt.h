@@ -109,6 +109,20 @@ float tf_fqt_ratio(float a, float b);
 tf_status_t tf_fqt_quantize_acc(const int32_t *acc, uint32_t n, float a, float b, int32_t p, tf_fqt_range_t *trk,
                                 float rate, uint8_t *e, tf_fqt_quant_t *out);
 
+/** Integer min / max of forward accumulators, `n` observations so far (§6.6.7 logits tracking). */
+typedef struct tf_fqt_bounds {
+  int32_t mn, mx;
+  uint32_t n;
+} tf_fqt_bounds_t;
+
+/**
+ * §6.6.7: folds the int32 accumulators `bias[o] + Σ (x - z_x)(w - z_w)` (§6.3.2 / §6.3.4, wrapping;
+ * `bias` NULL = 0) of every output of a DENSE (`g` NULL: `inputs`, `units`, weights OI) or CONV2D /
+ * CONV1D (`g`, weights OHWI) forward into `b`.
+ */
+void tf_fqt_acc_bounds_u8(const tf_fqt_conv_geom_t *g, int32_t inputs, int32_t units, const uint8_t *x,
+                          int32_t x_zero, const uint8_t *w, int32_t w_zero, const int32_t *bias, tf_fqt_bounds_t *b);
+
 /* ---- §6.6.3 error propagation (one file each in src/fqt/); `acc` is zeroed, returns the MACs ---- */
 
 /** CONV2D / CONV1D: acc [in_h*in_w*in_c] from w (OHWI) and the output error e [out_h*out_w*out_c]. */
@@ -141,7 +155,11 @@ void tf_fqt_error_sums_u8(const uint8_t *e, int32_t e_zero, uint32_t positions, 
 
 /** e[i] = z_e where y[i] <= lower (lower >= 0) or, upper < 255, y[i] >= upper. */
 void tf_fqt_mask_u8(const uint8_t *y, int32_t lower, int32_t upper, uint8_t *e, int32_t e_zero, uint32_t n);
-/** MAXPOOL2D routing into dx (same qparams as e). Scratch: int32 per input element. */
+/**
+ * MAXPOOL2D routing into dx (same qparams as e). Scratch: int32 per input element when windows overlap
+ * (a stride smaller than the window); none (NULL allowed) when they do not, since an input then takes
+ * at most one error and dx is that error or z_e.
+ */
 void tf_fqt_maxpool2d_bwd_u8(const tf_fqt_pool_geom_t *g, const uint8_t *x, const uint8_t *e, int32_t e_zero,
                              uint8_t *dx, int32_t *scratch);
 uint32_t tf_fqt_maxpool2d_bwd_get_buffer_size(const tf_fqt_pool_geom_t *g);
@@ -168,6 +186,14 @@ void tf_fqt_topk(const uint32_t *mag, uint32_t n, uint32_t k, uint16_t *idx);
 /** §6.6.6 step 1: step direction d of one structure's n gradients by `rule` (d may alias g). */
 void tf_fqt_direction(tf_fqt_rule_t rule, const float *g, uint32_t n, float *d);
 
+/**
+ * §6.6.6 step 1 without storing d: the row's binary32 `mean` and `std` (STANDARDIZED: both; CENTERED:
+ * the mean, std 1; SGD: 0 and 1); tf_fqt_direction_at() then gives d of one element, bit-exact with
+ * tf_fqt_direction().
+ */
+void tf_fqt_direction_stats(tf_fqt_rule_t rule, const float *g, uint32_t n, float stats[2]);
+float tf_fqt_direction_at(tf_fqt_rule_t rule, const float stats[2], float g);
+
 /** One trained op's tensors and trackers, updated in place. */
 typedef struct tf_fqt_layer {
   uint8_t *w;              /**< n_struct * es uint8 weights (RAM copy) */
@@ -182,15 +208,22 @@ typedef struct tf_fqt_layer {
 typedef struct tf_fqt_update {
   const uint16_t *idx; /**< k selected structures, ascending */
   uint32_t k;
-  float *d;            /**< k * es step directions (step 1), overwritten with the new real values */
+  const float *g;      /**< k * es mean gradients (§6.6.4), rows of the selected structures; read only */
+  tf_fqt_rule_t rule;  /**< step 1 direction (§6.6.10) */
+  float *stats;        /**< 2k binary32 scratch: each row's tf_fqt_direction_stats() */
   const float *gb;     /**< k mean bias gradients */
   float lr, lr_b, rate, x_scale;
   uint32_t *rng;       /**< xorshift32 state for STOCHASTIC rounding, NULL for NEAREST */
+  float *mean;         /**< es binary32 scratch: re-centre the logits producer (step 2a); NULL: no */
 } tf_fqt_update_t;
 
 /**
- * §6.6.6 steps 2-4 (+ §6.6.10 rounding): moves the selected structures, tracks the weight range,
- * requantizes every weight and the bias. `delta` (k * es, may be NULL) receives §6.6.9 DELTA rows.
+ * §6.6.6 steps 1-4 (+ §6.6.10 rounding): moves the selected structures by their directions (computed
+ * per element from `stats`, never stored: the new real values are recomputed where needed), re-centres
+ * every structure when `mean` is set (step 2a), tracks the weight range, requantizes every weight and
+ * the bias. Weights outside the selected structures go through a 256-entry table of their new code
+ * (no re-centring) or one binary32 subtraction and quantization each. `delta` (k * es, may be NULL,
+ * may alias `g`) receives §6.6.9 DELTA rows.
  */
 void tf_fqt_update_u8(tf_fqt_layer_t *l, const tf_fqt_update_t *u, float *delta);
 

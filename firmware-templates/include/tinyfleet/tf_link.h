@@ -23,18 +23,21 @@
  * Time is the HAL's millisecond clock (uint32_t, wraps; compared by signed difference).
  *
  * Differences from the TypeScript endpoint, all allowed by §3: a session end reports the
- * *counts* of unacked and unsent messages (their bytes are freed, not handed back: the agent
- * re-sends what it needs after the next HELLO); receive flow control (rwnd 0) is not used (the
- * device consumes every message at once).
+ * *counts* of unacked and unsent messages (their bytes are freed, not handed back); receive flow
+ * control (rwnd 0) is not used (the device consumes every message at once). Instead of handing
+ * bytes back, the link numbers every accepted message with a *ticket* (tf_link_last_ticket) and
+ * tells which was delivered last (tf_link_delivered_ticket): an application that must re-send
+ * after a session end (§3.6.4 item 2) keeps its own copy until its ticket is delivered; the agent
+ * does so for its training reports (tf_agent.h, TF_AGENT_REPLAY_BYTES).
  *
  * Static memory (no malloc), set by the TF_LINK_CFG_* macros below; one tf_link_t holds all:
- *   tx slots      TF_LINK_CFG_WINDOW x (TF_LINK_CFG_FRAME_PAYLOAD + 16)   frames in flight
+ *   tx slots      TF_LINK_CFG_WINDOW x (TF_LINK_CFG_FRAME_PAYLOAD + 24)   frames in flight
  *   rx held       TF_LINK_CFG_WINDOW x (TF_LINK_CFG_FRAME_PAYLOAD + 4)    out-of-order frames
  *   reassembly    TF_LINK_CFG_MESSAGE_BYTES                             message being received
  *   send queue    TF_LINK_CFG_TXQ_BYTES                                 messages not yet cut
  *   deframer      TF_LINK_RX_FRAME_BYTES                                one decoded raw frame
- * With the defaults (W 8, P 256, M 4352, queue 2048): sizeof(tf_link_t) = 11,456 bytes on
- * x86-64 (2,176 tx slots + 2,080 held + 4,352 reassembly + 2,048 queue + 294 deframer + state;
+ * With the defaults (W 8, P 256, M 4352, queue 2048): sizeof(tf_link_t) = 11,496 bytes on
+ * x86-64 (2,240 tx slots + 2,080 held + 4,352 reassembly + 2,048 queue + 294 deframer + state;
  * tf_link_ram_bytes() returns the exact figure; the vmcu logs it); the caller also needs one transmit buffer of
  * TF_LINK_TX_FRAME_BYTES (275 bytes).
  */
@@ -63,7 +66,7 @@
 #ifndef TF_LINK_CFG_MESSAGE_BYTES
 #define TF_LINK_CFG_MESSAGE_BYTES 4352u
 #endif
-/** Bytes of queued outgoing messages (4 bytes of length each + the message). */
+/** Bytes of queued outgoing messages (8 bytes of length and ticket each + the message). */
 #ifndef TF_LINK_CFG_TXQ_BYTES
 #define TF_LINK_CFG_TXQ_BYTES 2048u
 #endif
@@ -218,6 +221,7 @@ typedef struct tf_link_tx_slot {
   uint8_t sacked; /**< selectively acknowledged */
   uint8_t lost;   /**< waiting for retransmission */
   uint8_t tx_count;
+  uint32_t ticket; /**< last fragment: its message's ticket (tf_link_last_ticket) */
   uint32_t sent_at;
   uint32_t order; /**< transmission number of its latest transmission (§3.5.7) */
   uint8_t payload[TF_LINK_CFG_FRAME_PAYLOAD];
@@ -263,7 +267,9 @@ typedef struct tf_link {
   bool have_rtt;
   uint32_t expiries;
   tf_link_tx_slot_t tx[TF_LINK_CFG_WINDOW];
-  /* send queue: [u32 len LE][bytes] ... */
+  /* send queue: [u32 len LE][u32 ticket LE][bytes] ... */
+  uint32_t ticket;    /**< ticket of the message last accepted (0: none yet) */
+  uint32_t delivered; /**< ticket of the newest message delivered (0: none yet) */
   uint8_t txq[TF_LINK_CFG_TXQ_BYTES];
   size_t txq_len;
   uint32_t txq_count;
@@ -301,6 +307,21 @@ tf_status_t tf_link_output(tf_link_t *l, uint32_t now, uint8_t *out, size_t cap,
  * negotiated (before a session: the offered) M (§3.4.1); TF_STATUS_BUSY when the queue is full.
  */
 tf_status_t tf_link_send(tf_link_t *l, const uint8_t *data, size_t len);
+
+/**
+ * Ticket of the message the last successful tf_link_send() accepted: 1, 2, 3, ... in acceptance
+ * order (wraps, skipping 0; compare by signed difference). Never reset, not even by a session end.
+ */
+uint32_t tf_link_last_ticket(const tf_link_t *l);
+
+/**
+ * Ticket of the newest message known delivered: its last fragment was cumulatively acknowledged
+ * (§3.5.3); 0 before any. Within a session messages are delivered in ticket order, so every
+ * message accepted in this session (or queued while connecting) with a ticket at or before it is
+ * delivered too. A session end (§3.6.4) discards the others: a message whose ticket predates the
+ * end and was not delivered by then never will be, whatever this value does afterwards.
+ */
+uint32_t tf_link_delivered_ticket(const tf_link_t *l);
 
 /** Ends the session from this side (§3.6.4 c) and starts a new handshake. */
 void tf_link_reset(tf_link_t *l, uint32_t now);

@@ -146,8 +146,9 @@ typedef struct tf_msg_sample_credit {
 typedef struct tf_msg_train_params {
   bool has_lmin, has_lmax, has_lr, has_bs, has_eps, has_ea, has_ee, has_ew;
   bool has_steps, has_smax, has_me, has_ge, has_gk;
-  float lmin, lmax, lr, ea, ee, ew;
-  uint32_t bs, eps, steps, smax, me, ge, gk;
+  bool has_upd, has_rnd, has_lrb; /**< §6.6.10 */
+  float lmin, lmax, lr, ea, ee, ew, lrb;
+  uint32_t bs, eps, steps, smax, me, ge, gk, upd, rnd;
 } tf_msg_train_params_t;
 
 /** TRAIN_START (§4.4.2), TRAIN_CONFIG (§4.4.4: no layers, no msha), TRAIN_STOP (§4.4.3: sid only). */
@@ -157,6 +158,8 @@ typedef struct tf_msg_train_start {
   uint8_t layer_count;
   uint16_t layers[TF_MESSAGE_MAX_TRAIN_LAYERS];
   tf_msg_train_params_t p;
+  bool has_seed; /**< TRAIN_START only (§6.6.10) */
+  uint32_t seed;
   tf_msg_str_t msha; /**< 32 bytes; data NULL: absent */
 } tf_msg_train_start_t;
 

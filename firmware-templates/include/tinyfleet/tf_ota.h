@@ -10,11 +10,12 @@
  *     576  block marks: one flash write unit (write_align bytes) per block, programmed 0x00
  *
  * All little-endian, field by field (§1.2). A new transfer erases the region, starts the slot
- * update (tf_slots_begin_update: records WRITING, erases the slot) and then programs the header:
+ * update (records WRITING; tf_slots_begin_update_lazy erases nothing when a page is at most a
+ * block, else tf_slots_begin_update erases the pages of `size` bytes) and then programs the header:
  * a torn header fails its CRC and reads as IDLE. The state is the last entry of the log with a
  * good CRC (none: RECEIVING); each state change appends one entry, so every unit is programmed at
- * most once between erases. A block is programmed (its pages erased first when the block is not
- * known to be fresh) and only then its mark; a mark counts as set when any of its bytes is not
+ * most once between erases. A block is programmed (its pages erased first, unless the offer erased
+ * the slot up front in this power cycle) and only then its mark; a mark counts as set when any of its bytes is not
  * 0xFF, since its programming starts only after the block is durable. So after any power cut the
  * have-bitmap (§4.1.4 layout) names only durable blocks (§4.6.1 "Power loss").
  *
@@ -72,7 +73,7 @@ typedef struct tf_ota {
   uint32_t size, nb, mver;
   uint8_t kid[8];
   uint8_t pslot;
-  bool fresh;      /**< the slot was erased by the offer of this power cycle */
+  bool fresh;      /**< the slot was erased up front by the offer of this power cycle (else: per block) */
   uint32_t log_next; /**< next free state log entry */
   uint32_t have_count;
   uint8_t have[TF_OTA_HAVE_BYTES];

@@ -276,7 +276,7 @@
 /* Training session states (§4.4) */
 /** The session runs (started, or reconfigured). */
 #define TF_TRAIN_STATE_RUNNING 1u
-/** Ended by TRAIN_STOP. */
+/** Ended by TRAIN_STOP, or by the device before an OTA test boot (§4.6.1); "msg" says which. */
 #define TF_TRAIN_STATE_STOPPED 2u
 /** Ended by reaching its step or sample limit. */
 #define TF_TRAIN_STATE_DONE 3u
@@ -348,5 +348,19 @@
 #define TF_EPS_LOSS_RATIO 1u
 /** eps = the layer's mean error magnitude / its largest so far. */
 #define TF_EPS_ERROR_RATIO 2u
+
+/* Training update rules (§6.6.10) */
+/** d = (g - mean(g)) / std(g) per structure (the default). */
+#define TF_UPDATE_STANDARDIZED 0u
+/** d = g - mean(g) per structure. */
+#define TF_UPDATE_CENTERED 1u
+/** d = g, the mean gradient. */
+#define TF_UPDATE_SGD 2u
+
+/* Training rounding modes (§6.6.10) */
+/** Round half to even (the default). */
+#define TF_ROUNDING_NEAREST 0u
+/** Stochastic rounding of the updated structures, xorshift32 seeded by "seed". */
+#define TF_ROUNDING_STOCHASTIC 1u
 
 #endif /* TF_PROTOCOL_H */

@@ -29,7 +29,9 @@
  *                                  other slot if it is COMPLETE and verifies (fallback).
  *                              The chosen slot is always verified: sha256 of its recorded
  *                              length, then the validate callback (artifact parser).
- *     tf_slots_begin_update()  records the inactive slot as WRITING, then erases it
+ *     tf_slots_begin_update()  records the inactive slot as WRITING, then erases the pages of the
+ *                              update's length (tf_slots_begin_update_lazy(): erases nothing, the
+ *                              caller erases each page before it programs it)
  *     tf_slots_write()         programs a block at an offset (write_align aligned)
  *     tf_slots_finish()        checks sha256 + validate, records COMPLETE, length and sha256
  *     tf_slots_set_pending()   requests a test boot of that slot
@@ -139,6 +141,14 @@ tf_status_t tf_slots_boot(tf_slots_t *s, tf_slots_boot_result_t *out);
  *         running, or no slot is free); TF_STATUS_FLASH_ERROR.
  */
 tf_status_t tf_slots_begin_update(tf_slots_t *s, uint32_t total_len, uint8_t *slot);
+
+/**
+ * As tf_slots_begin_update(), but erases nothing: the caller erases each page of the slot before it
+ * programs it (flash units are programmed once between erases), so the erase time is spread over the
+ * transfer (tf_ota.c erases a block's pages when the block arrives). Power-loss safe the same way: the
+ * slot is WRITING, so never booted, until tf_slots_finish() has verified it.
+ */
+tf_status_t tf_slots_begin_update_lazy(tf_slots_t *s, uint32_t total_len, uint8_t *slot);
 
 /**
  * Programs @p len bytes at @p offset of the slot being updated. @p offset must be a multiple of

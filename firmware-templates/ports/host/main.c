@@ -5,9 +5,11 @@
  * Boots (banner, self test, A/B slot decision on the flash file), then runs the device agent
  * (tf_agent.h): the link layer of PROTOCOL.md §3 on the UART, HELLO / HEARTBEAT / ERROR of §4.2,
  * INFER_REQUEST of §4.5 on the active model, OTA of §4.6 (tf_ota.h, transfer record after the
- * slot state pages; a flash file made before OTA is extended with erased pages). `--model FILE.tfm` installs an artifact into the
- * slots when they hold no model (first boot). The active slot is read into a 16-aligned RAM
- * mirror at boot, standing in for memory-mapped flash (weights are used in place from it).
+ * slot state pages; a flash file made before OTA is extended with erased pages). `--model FILE.tfm`
+ * installs an artifact into the slots when they hold no model (first boot). `--baud N` paces the UART
+ * at N baud, 8N1, like a real line (tf_uart_pace.h); without it the pty is unthrottled. The active slot
+ * is read into a 16-aligned RAM mirror at boot, standing in for memory-mapped flash (weights are used
+ * in place from it).
  * Logs go to stderr, never to the link. The boot counter (§4.1.5) persists in <flash-file>.boot.
  */
 #define _XOPEN_SOURCE 700
@@ -104,6 +106,7 @@ typedef struct options {
   int quiet;
   const char *device_id;
   uint32_t baud;
+  uint32_t power_cut_at;
   tf_device_caps_t caps;
 } options_t;
 
@@ -130,9 +133,15 @@ static void usage(FILE *to) {
         "  --ram BYTES          RAM (default 256K)\n"
         "  --flash BYTES        flash of the part (default 1M)\n"
         "  --device-id ID       device id, [A-Za-z0-9_-] 1..64 (default vmcu-0001)\n"
-        "  --baud N             UART line rate to report (default: not reported)\n"
+        "  --baud N             UART line rate in bit/s: reported in HELLO, and enforced: both directions\n"
+        "                       of the pty are paced like a UART at N baud, 8N1 (10 bits per byte), on a\n"
+        "                       monotonic clock; 0 or absent: unthrottled and not reported\n"
         "other:\n"
         "  --exit-after-ms N    exit after N ms (tests)\n"
+        "  --power-cut-at-flash-op N\n"
+        "                       fault injection (tests): once the agent runs, the N-th flash erase or\n"
+        "                       program is torn (half written) and the process ends at once, exit\n"
+        "                       status 75, like a power cut; restart it on the same --flash-file\n"
         "  --quiet              no log lines on stderr\n"
         "  --help\n"
         "Numbers accept 0x prefixes and K/M suffixes.\n",
@@ -266,6 +275,7 @@ static int parse_args(int argc, char **argv, options_t *o) {
     } else if (strcmp(a, "--ram") == 0 && parse_u32(val, &o->caps.ram_bytes) == 0) {
     } else if (strcmp(a, "--flash") == 0 && parse_u32(val, &o->caps.flash_bytes) == 0) {
     } else if (strcmp(a, "--exit-after-ms") == 0 && parse_u32(val, &o->exit_after_ms) == 0) {
+    } else if (strcmp(a, "--power-cut-at-flash-op") == 0 && parse_u32(val, &o->power_cut_at) == 0) {
     } else {
       fprintf(stderr, "tinyfleet-vmcu: bad option or value: %s %s; see --help\n", a, val);
       return -1;
@@ -323,6 +333,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "tinyfleet-vmcu: cannot open the UART: %s\n", tf_status_name(rc));
     goto out;
   }
+  tf_host_uart_set_baud(&port.uart, o.baud); /* 0: unthrottled */
   /* layout: slot A | slot B | 2 state pages (tf_slots.h) | OTA transfer record (tf_ota.h) */
   ota_bytes = tf_ota_region_bytes(o.slot_size, DEFAULT_ALIGN, DEFAULT_PAGE);
   rc = tf_host_flash_open(&port.flash, &flash, o.flash_file, 2u * o.slot_size + 2u * DEFAULT_PAGE + ota_bytes,
@@ -405,6 +416,8 @@ int main(int argc, char **argv) {
     hal.log(hal.ctx, line);
   }
 
+  /* counted from here: the flash operations of the device agent (OTA), not those of the boot */
+  tf_host_flash_power_cut_at(&port.flash, o.power_cut_at);
   signal(SIGINT, on_signal);
   signal(SIGTERM, on_signal);
   signal(SIGPIPE, SIG_IGN);

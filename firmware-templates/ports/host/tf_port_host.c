@@ -1,189 +1,16 @@
-/* Host port HAL (tf_port_host.h). POSIX.1-2008 with XSI (posix_openpt, grantpt, unlockpt). */
+/* Host port HAL (tf_port_host.h): flash in a file, clock, cycles, reset, log; the UART is tf_host_uart.c. */
 #define _XOPEN_SOURCE 700
 
 #include "tf_port_host.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <termios.h>
 #include <time.h>
 #include <unistd.h>
-
-/* ---- UART ---------------------------------------------------------------------------------- */
-
-/* Raw 8N1: no echo, no line discipline, no translation (the link is binary). */
-static tf_status_t make_raw(int fd) {
-  struct termios t;
-
-  if (tcgetattr(fd, &t) != 0) {
-    return TF_OK; /* not a terminal (pipe, file): nothing to do */
-  }
-  t.c_iflag &= ~(tcflag_t)(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON | IXOFF);
-  t.c_oflag &= ~(tcflag_t)OPOST;
-  t.c_lflag &= ~(tcflag_t)(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
-  t.c_cflag &= ~(tcflag_t)(CSIZE | PARENB | CSTOPB);
-  t.c_cflag |= (tcflag_t)(CS8 | CREAD | CLOCAL);
-  t.c_cc[VMIN] = 1;
-  t.c_cc[VTIME] = 0;
-  if (cfsetispeed(&t, B115200) != 0 || cfsetospeed(&t, B115200) != 0 || tcsetattr(fd, TCSANOW, &t) != 0) {
-    return TF_STATUS_LINK_DOWN;
-  }
-  return TF_OK;
-}
-
-tf_status_t tf_host_uart_open_pty(tf_host_uart_t *u, char *path, size_t cap) {
-  tf_status_t rc = TF_OK;
-  const char *name;
-  int fd = posix_openpt(O_RDWR | O_NOCTTY);
-
-  if (fd < 0 || grantpt(fd) != 0 || unlockpt(fd) != 0 || (name = ptsname(fd)) == NULL) {
-    rc = TF_STATUS_LINK_DOWN;
-    goto out;
-  }
-  if (strlen(name) >= cap) {
-    rc = TF_STATUS_NO_SPACE;
-    goto out;
-  }
-  memcpy(path, name, strlen(name) + 1u);
-  rc = make_raw(fd);
-  if (rc != TF_OK) {
-    goto out;
-  }
-  u->in_fd = fd;
-  u->out_fd = fd;
-  u->owns_fds = 1;
-  fd = -1;
-out:
-  if (fd >= 0) {
-    close(fd);
-  }
-  return rc;
-}
-
-tf_status_t tf_host_uart_open_path(tf_host_uart_t *u, const char *path) {
-  tf_status_t rc = TF_OK;
-  int fd = open(path, O_RDWR | O_NOCTTY);
-
-  if (fd < 0) {
-    rc = TF_STATUS_LINK_DOWN;
-    goto out;
-  }
-  rc = make_raw(fd);
-  if (rc != TF_OK) {
-    close(fd);
-    goto out;
-  }
-  u->in_fd = fd;
-  u->out_fd = fd;
-  u->owns_fds = 1;
-out:
-  return rc;
-}
-
-tf_status_t tf_host_uart_open_fd(tf_host_uart_t *u, int fd) {
-  if (fd < 0 || fcntl(fd, F_GETFD) < 0) {
-    return TF_STATUS_LINK_DOWN;
-  }
-  u->in_fd = fd;
-  u->out_fd = fd;
-  u->owns_fds = 1;
-  return TF_OK;
-}
-
-tf_status_t tf_host_uart_open_stdio(tf_host_uart_t *u) {
-  u->in_fd = STDIN_FILENO;
-  u->out_fd = STDOUT_FILENO;
-  u->owns_fds = 0;
-  return TF_OK;
-}
-
-void tf_host_uart_close(tf_host_uart_t *u) {
-  if (u->owns_fds && u->in_fd >= 0) {
-    close(u->in_fd);
-  }
-  u->in_fd = -1;
-  u->out_fd = -1;
-}
-
-void tf_host_uart_wait(const tf_host_uart_t *u, int timeout_ms) {
-  struct pollfd p;
-  struct timespec ts;
-
-  p.fd = u->in_fd;
-  p.events = POLLIN;
-  p.revents = 0;
-  if (poll(&p, 1, timeout_ms) > 0 && (p.revents & POLLIN) == 0 && timeout_ms > 0) {
-    /* hang-up (no peer on the pty yet): poll returns at once, so sleep instead */
-    ts.tv_sec = timeout_ms / 1000;
-    ts.tv_nsec = (long)(timeout_ms % 1000) * 1000000L;
-    nanosleep(&ts, NULL);
-  }
-}
-
-static tf_status_t uart_write(void *ctx, const uint8_t *data, size_t len) {
-  tf_host_uart_t *u = (tf_host_uart_t *)ctx;
-  struct pollfd p;
-  ssize_t n;
-
-  while (len > 0) {
-    n = write(u->out_fd, data, len);
-    if (n > 0) {
-      data += n;
-      len -= (size_t)n;
-      continue;
-    }
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      p.fd = u->out_fd;
-      p.events = POLLOUT;
-      p.revents = 0;
-      if (poll(&p, 1, 1000) <= 0) {
-        return TF_STATUS_TIMEOUT; /* nobody is draining the line */
-      }
-      continue;
-    }
-    if (n < 0 && errno == EIO) {
-      return TF_OK; /* pty without a peer: like a UART with nothing attached, bytes are lost */
-    }
-    return TF_STATUS_LINK_DOWN;
-  }
-  return TF_OK;
-}
-
-static tf_status_t uart_read(void *ctx, uint8_t *buf, size_t cap, size_t *got) {
-  tf_host_uart_t *u = (tf_host_uart_t *)ctx;
-  struct pollfd p;
-  ssize_t n;
-
-  *got = 0;
-  p.fd = u->in_fd;
-  p.events = POLLIN;
-  p.revents = 0;
-  if (cap == 0 || poll(&p, 1, 0) <= 0) {
-    return TF_OK;
-  }
-  if ((p.revents & POLLIN) == 0) {
-    /* POLLHUP without data: a pty whose peer is closed is waiting for the next one; a pipe or
-     * file has ended */
-    return u->in_fd == u->out_fd ? TF_OK : TF_STATUS_LINK_DOWN;
-  }
-  n = read(u->in_fd, buf, cap);
-  if (n > 0) {
-    *got = (size_t)n;
-    return TF_OK;
-  }
-  if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EIO)) {
-    return TF_OK; /* EIO: pty peer closed */
-  }
-  return TF_STATUS_LINK_DOWN; /* end of stdin */
-}
 
 /* ---- Flash in a file ------------------------------------------------------------------------ */
 
@@ -230,33 +57,77 @@ static tf_status_t file_check(const tf_host_flash_t *f, uint32_t addr, uint32_t 
   return TF_OK;
 }
 
+/* Erase and program move whole chunks of this size per system call (a 4 KiB page or an OTA block in
+ * one pwrite), so the virtual MCU's flash writes cost little next to its UART. */
+#define FILE_CHUNK 4096u
+
+void tf_host_flash_power_cut_at(tf_host_flash_t *f, uint32_t n) {
+  f->ops = 0;
+  f->cut_at = n;
+}
+
+/* Counts one erase or program; true when power is cut at this one (it is then done half). */
+static int cut_here(tf_host_flash_t *f, const char *what, uint32_t addr, uint32_t len) {
+  char line[128];
+  int n;
+
+  if (f->cut_at == 0 || ++f->ops != f->cut_at) {
+    return 0;
+  }
+  n = snprintf(line, sizeof line, "tinyfleet-vmcu: power cut at flash operation %u: %s 0x%x, %u of %u bytes\n",
+               (unsigned)f->ops, what, (unsigned)addr, (unsigned)(len / 2u), (unsigned)len);
+  if (n > 0) {
+    (void)!write(STDERR_FILENO, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1u);
+  }
+  return 1;
+}
+
+static void power_off(void) {
+  _exit(75); /* no flush, no cleanup: what reached the file stays, the rest is lost */
+}
+
 static tf_status_t file_erase(void *ctx, uint32_t addr) {
   tf_host_flash_t *f = (tf_host_flash_t *)ctx;
-  uint8_t ff[256];
-  uint32_t off;
+  static uint8_t ff[FILE_CHUNK];
+  uint32_t off, n;
   tf_status_t rc = file_check(f, addr, f->page_size);
 
   if (rc == TF_OK && (addr & (f->page_size - 1u)) != 0) {
     rc = TF_STATUS_BAD_FIELD;
   }
   memset(ff, 0xFF, sizeof ff);
-  for (off = 0; rc == TF_OK && off < f->page_size; off += (uint32_t)sizeof ff) {
-    rc = pwrite_all(f->fd, ff, (uint32_t)sizeof ff, addr + off);
+  if (rc == TF_OK && cut_here(f, "erase", addr, f->page_size)) {
+    (void)pwrite_all(f->fd, ff, f->page_size / 2u < FILE_CHUNK ? f->page_size / 2u : FILE_CHUNK, addr);
+    power_off();
+  }
+  for (off = 0; rc == TF_OK && off < f->page_size; off += n) {
+    n = f->page_size - off < FILE_CHUNK ? f->page_size - off : FILE_CHUNK;
+    rc = pwrite_all(f->fd, ff, n, addr + off);
   }
   return rc;
 }
 
 static tf_status_t file_program(void *ctx, uint32_t addr, const uint8_t *data, uint32_t len) {
   tf_host_flash_t *f = (tf_host_flash_t *)ctx;
-  uint8_t old[256];
+  static uint8_t old[FILE_CHUNK];
   uint32_t off, n, i;
   tf_status_t rc = file_check(f, addr, len);
 
   if (rc == TF_OK && (data == NULL || ((addr | len) & (f->write_align - 1u)) != 0)) {
     rc = TF_STATUS_BAD_FIELD;
   }
+  if (rc == TF_OK && cut_here(f, "program", addr, len)) {
+    len /= 2u; /* torn: the first half reaches the cells */
+    for (off = 0; off < len; off += n) {
+      n = len - off < FILE_CHUNK ? len - off : FILE_CHUNK;
+      if (pread_all(f->fd, old, n, addr + off) != TF_OK) break;
+      for (i = 0; i < n; i++) old[i] &= data[off + i];
+      if (pwrite_all(f->fd, old, n, addr + off) != TF_OK) break;
+    }
+    power_off();
+  }
   for (off = 0; rc == TF_OK && off < len; off += n) {
-    n = len - off < (uint32_t)sizeof old ? len - off : (uint32_t)sizeof old;
+    n = len - off < FILE_CHUNK ? len - off : FILE_CHUNK;
     rc = pread_all(f->fd, old, n, addr + off);
     for (i = 0; rc == TF_OK && i < n; i++) {
       old[i] &= data[off + i]; /* NOR: programming only clears bits */
@@ -413,8 +284,8 @@ void tf_host_hal_init(tf_hal_t *hal, tf_host_port_t *port, tf_flash_t *flash, co
   g_log_fd = log_fd;
   memset(hal, 0, sizeof *hal);
   hal->uart.ctx = &port->uart;
-  hal->uart.write = uart_write;
-  hal->uart.read = uart_read;
+  hal->uart.write = tf_host_uart_write;
+  hal->uart.read = tf_host_uart_read;
   hal->flash = *flash;
   hal->caps = *caps;
   hal->ctx = port;

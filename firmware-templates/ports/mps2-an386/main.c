@@ -12,6 +12,9 @@
  * "model: ready, arena A B measured, P B planned" (or "model: not usable: STATUS") is logged.
  */
 #include "tf_port_mps2.h"
+#ifdef TF_MPS2_BENCH
+#include "tf_mps2_bench.h"
+#endif
 
 #include "tinyfleet/tf_agent.h"
 #include "tinyfleet/tf_runtime.h"
@@ -173,6 +176,7 @@ int main(void) {
     (void)tf_interp_invoke(it, it->input, it->input_bytes);
     (void)tf_str_append_u32(line, sizeof line, hal.cycles(hal.ctx) - c0);
     hal.log(hal.ctx, line);
+    tf_mps2_bench_train(&hal, &g_agent, g_samples.b, sizeof g_samples.b); /* bench_train.c */
   }
 #endif
   hal.log(hal.ctx, "ready: device agent on UART0, link frames follow");

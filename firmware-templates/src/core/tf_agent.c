@@ -33,15 +33,127 @@ void tf_agent_next_id(tf_agent_t *a, uint8_t id[8], tf_msg_envelope_t *env, uint
   id[5] = (uint8_t)(c >> 8);
   id[6] = (uint8_t)(c >> 16);
   id[7] = (uint8_t)(c >> 24);
+  a->msg_type = type; /* tf_agent_queue: a training report is kept for replay */
   memset(env, 0, sizeof *env);
   env->type = type;
   env->id.data = id;
   env->id.len = 8;
 }
 
+/* ---- report replay, PROTOCOL.md §3.6.4 item 2 ---- */
+
+#define REPLAY_HDR 8u
+
+static uint32_t rd_u32(const uint8_t *p) {
+  return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+
+static void wr_u32(uint8_t *p, uint32_t v) {
+  p[0] = (uint8_t)v;
+  p[1] = (uint8_t)(v >> 8);
+  p[2] = (uint8_t)(v >> 16);
+  p[3] = (uint8_t)(v >> 24);
+}
+
+/* §3.6.4 item 2: the reports a device keeps and re-sends (§4.4.5-§4.4.7). */
+static bool is_report(uint32_t type) {
+  return type == TF_MSG_TRAIN_STATUS || type == TF_MSG_TRAIN_METRICS || type == TF_MSG_GRAD_UPDATE;
+}
+
+static void replay_remove(tf_agent_t *a, size_t pos) {
+  size_t n = REPLAY_HDR + rd_u32(a->replay + pos);
+
+  memmove(a->replay + pos, a->replay + pos + n, a->replay_len - pos - n);
+  a->replay_len -= n;
+  a->replay_count--;
+}
+
+/* Frees the oldest kept reports the link has delivered (tf_link_delivered_ticket; in order). */
+static void replay_release(tf_agent_t *a) {
+  uint32_t done = tf_link_delivered_ticket(&a->link);
+
+  while (a->replay_len > 0) {
+    uint32_t ticket = rd_u32(a->replay + 4);
+    if (ticket == 0 || (int32_t)(done - ticket) < 0) {
+      break;
+    }
+    replay_remove(a, 0);
+  }
+}
+
+/* A session ended (§3.6.4): what the link delivered is freed, everything else must be sent again. */
+static void replay_rewind(tf_agent_t *a) {
+  size_t pos;
+
+  replay_release(a);
+  for (pos = 0; pos < a->replay_len; pos += REPLAY_HDR + rd_u32(a->replay + pos)) {
+    wr_u32(a->replay + pos + 4, 0);
+  }
+  a->replay_pending = a->replay_count;
+}
+
+/* Room in the link queue for one whole message of TF_AGENT_MSG_BYTES (new or re-sent report), so that
+ * a report never takes the last bytes a HEARTBEAT, SAMPLE_CREDIT or answer needs. */
+static bool link_room(const tf_agent_t *a) {
+  return a->link.txq_len + TF_AGENT_MSG_BYTES + 8u <= TF_LINK_CFG_TXQ_BYTES;
+}
+
+/*
+ * §3.6.4 item 2: after HELLO_ACK, the kept reports go to the link again, oldest first, the same bytes
+ * (same id, §4.1.5 item 4); what the link queue cannot take now goes at a later pass, still in order.
+ */
+static void replay_resend(tf_agent_t *a) {
+  size_t pos = 0;
+
+  while (a->replay_pending > 0 && pos < a->replay_len && link_room(a)) {
+    uint32_t n = rd_u32(a->replay + pos);
+    tf_status_t rc;
+    if (rd_u32(a->replay + pos + 4) != 0) {
+      pos += REPLAY_HDR + n;
+      continue;
+    }
+    rc = tf_link_send(&a->link, a->replay + pos + REPLAY_HDR, n);
+    if (rc == TF_STATUS_BUSY) {
+      break; /* the link queue is full: the rest later, in order */
+    }
+    a->replay_pending--;
+    if (rc != TF_OK) { /* §3.4.1 TOO_LARGE: above this session's M, it can never be sent */
+      a->replay_lost++;
+      replay_remove(a, pos);
+      continue;
+    }
+    wr_u32(a->replay + pos + 4, tf_link_last_ticket(&a->link));
+    a->replayed++;
+    a->tx++;
+    pos += REPLAY_HDR + n;
+  }
+}
+
+/* Keeps a->msg[0..len), just accepted by the link, until its ticket is delivered. */
+static void replay_keep(tf_agent_t *a, size_t len) {
+  replay_release(a);
+  if (a->replay_len + REPLAY_HDR + len > sizeof a->replay) {
+    a->replay_unkept++; /* only a TRAIN_STATUS answer gets here (tf_agent.h); §4.4.8 recovers it */
+    return;
+  }
+  wr_u32(a->replay + a->replay_len, (uint32_t)len);
+  wr_u32(a->replay + a->replay_len + 4u, tf_link_last_ticket(&a->link));
+  memcpy(a->replay + a->replay_len + REPLAY_HDR, a->msg, len);
+  a->replay_len += REPLAY_HDR + len;
+  a->replay_count++;
+}
+
+bool tf_agent_report_room(const tf_agent_t *a) {
+  return link_room(a) && a->replay_len + REPLAY_HDR + TF_AGENT_MSG_BYTES <= sizeof a->replay &&
+         a->replay_pending == 0;
+}
+
 void tf_agent_queue(tf_agent_t *a, tf_status_t rc, size_t len) {
   if (rc == TF_OK && tf_link_send(&a->link, a->msg, len) == TF_OK) {
     a->tx++;
+    if (is_report(a->msg_type)) {
+      replay_keep(a, len); /* §3.6.4 item 2 */
+    }
   }
 }
 
@@ -216,15 +328,25 @@ static void send_ota_status(tf_agent_t *a, const tf_msg_str_t *re) {
   tf_agent_queue(a, rc, len);
 }
 
-/* Opens and prepares the artifact at @p p as the running model (§5.10, tf_interp.h). */
+/*
+ * Opens and prepares the artifact at @p p as the running model (§5.10, tf_interp.h), and sets what
+ * HELLO reports of it (§4.2.1): `msha` is the §5.8 content digest (header field sha256, checked by
+ * tf_artifact_open), the digest OTA_OFFER and OTA_STATUS name a model by, never the SHA-256 of the
+ * file in the slot (the signature envelope may change; the digest does not, §5.9); `mver` its model
+ * version. An artifact that fails the §5.10 checks has no trusted digest: no model is reported.
+ */
 static tf_status_t prepare_model(tf_agent_t *a, const uint8_t *p, uint32_t len) {
   tf_status_t rc = TF_STATUS_BAD_STATE;
 
   a->model_status = TF_STATUS_BAD_STATE;
+  a->cfg.has_model = false;
   memset(&a->interp, 0, sizeof a->interp);
   if (p != NULL) {
     rc = tf_artifact_open(&a->art, p, len);
     if (rc == TF_OK) {
+      a->cfg.has_model = true;
+      memcpy(a->cfg.model_sha256, a->art.sha256, sizeof a->cfg.model_sha256);
+      a->cfg.model_version = a->art.model_version;
       rc = tf_interp_prepare(&a->interp, &a->art, a->cfg.arena, a->cfg.arena_len, a->cfg.ram, a->cfg.ram_len);
     }
   }
@@ -263,16 +385,11 @@ static tf_status_t smoke_test(tf_agent_t *a, const tf_msg_ota_sha_t *m) {
 /* tf_ota hook: make @p slot the running model; with @p smoke, run the §4.6.5 smoke test. */
 static tf_status_t ota_load(void *ctx, uint8_t slot, uint32_t len, const tf_msg_ota_sha_t *smoke) {
   tf_agent_t *a = (tf_agent_t *)ctx;
-  const tf_slots_state_t *st = tf_slots_state(a->cfg.slots);
   tf_status_t rc;
 
   tf_agent_train_model_changed(a); /* a running session ends: its weights belong to the old model */
-  rc = prepare_model(a, a->cfg.map_slot(a->cfg.map_ctx, slot, len), len);
-
-  a->cfg.has_model = true; /* HELLO reports the slot that runs (msha, mver, aslot) */
-  a->cfg.active_slot = slot;
-  memcpy(a->cfg.model_sha256, st->slot[slot].sha256, sizeof a->cfg.model_sha256);
-  a->cfg.model_version = rc == TF_OK ? a->art.model_version : 0u;
+  rc = prepare_model(a, a->cfg.map_slot(a->cfg.map_ctx, slot, len), len); /* msha, mver (§4.2.1) */
+  a->cfg.active_slot = slot; /* aslot: the slot that runs */
   a->cfg.model = NULL;
   if (rc != TF_OK) {
     return TF_STATUS_INCOMPATIBLE;
@@ -365,6 +482,7 @@ static void on_message(tf_agent_t *a, const uint8_t *data, size_t len) {
         send_ota_status(a, NULL); /* §4.2 item 3: OTA_STATUS first when not IDLE */
       }
       send_heartbeat(a); /* §4.2 item 3: then every hb ms */
+      replay_resend(a); /* §3.6.4 item 2: then the reports not known delivered, in order */
     }
     break;
   case TF_MSG_ERROR:
@@ -416,6 +534,7 @@ static void on_link_event(void *ctx, const tf_link_event_t *ev) {
   case TF_LINK_EV_PEER_RESET:
   case TF_LINK_EV_LINK_DOWN:
     a->state = TF_AGENT_LINK_DOWN;
+    replay_rewind(a); /* §3.6.4 item 2: re-sent after the next HELLO_ACK */
     break;
   default:
     break;
@@ -465,7 +584,9 @@ tf_status_t tf_agent_step(tf_agent_t *a) {
   while ((rc = hal->uart.read(hal->uart.ctx, buf, sizeof buf, &got)) == TF_OK && got > 0) {
     tf_link_input(&a->link, buf, got, a->now);
   }
+  replay_release(a); /* reports the peer has acknowledged (§3.6.4 item 2) */
   if (a->state == TF_AGENT_RUNNING) {
+    replay_resend(a); /* after a session end: what the link queue could not take at HELLO_ACK */
     tf_agent_train_poll(a); /* §4.3, §4.4: reports, one training step, credits */
   }
   if (a->state == TF_AGENT_WAIT_HELLO_ACK && due(a->now, a->hello_at)) {

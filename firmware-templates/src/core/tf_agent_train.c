@@ -9,12 +9,20 @@
 
 #include <string.h>
 
-/* A pending report is emitted only while the link queue has room for a whole message. */
-#define QUEUE_ROOM(a) ((a)->link.txq_len + TF_AGENT_MSG_BYTES + 8u <= TF_LINK_CFG_TXQ_BYTES)
+/* A pending report is emitted only while the link queue and the replay buffer have room for a whole
+ * message and no kept report waits to be re-sent (PROTOCOL.md §3.6.4 item 2: backpressure, no drop). */
+#define QUEUE_ROOM(a) tf_agent_report_room(a)
 /* §4.3 item 2: a credit at least every 5 s while the session runs */
 #define CREDIT_PERIOD_MS 5000u
 /* Envelope and fields of a GRAD_UPDATE besides idx and q (upper bound). */
 #define GRAD_OVERHEAD 160u
+/* session.err of a session the device stopped itself because an OTA replaced its model (§4.6.1); an
+ * internal mark, never on the wire: TRAIN_STATUS carries err only with FAILED (§4.4.5), and STOPPED
+ * states this reason in msg. */
+#define STOPPED_FOR_UPDATE 0xFFFFu
+static const char UPDATE_REASON[] = "model update: the session's model is replaced by OTA (PROTOCOL.md 4.6.1)";
+
+static bool flush(tf_agent_t *a);
 
 bool tf_agent_fqt(const tf_agent_t *a) {
   return a->cfg.train_buf != NULL && a->cfg.train_len > 0 && a->cfg.sample_buf != NULL && a->cfg.sample_len > 0;
@@ -56,7 +64,11 @@ static void send_status(tf_agent_t *a, const tf_msg_str_t *re) {
   b.step = s->step;
   b.n = s->n;
   b.has_err = s->st == TF_TRAIN_STATE_FAILED;
-  b.err = s->err;
+  b.err = b.has_err ? s->err : 0u;
+  if (s->st == TF_TRAIN_STATE_STOPPED && s->err == STOPPED_FOR_UPDATE) { /* §4.4.5 msg: the reason */
+    b.msg.data = (const uint8_t *)UPDATE_REASON;
+    b.msg.len = sizeof UPDATE_REASON - 1u;
+  }
   rc = tf_msg_encode_train_status(&env, &b, a->msg, sizeof a->msg, &len);
   tf_agent_queue(a, rc, len); /* len is set by the encoder: a separate statement */
 }
@@ -88,10 +100,18 @@ static void end_session(tf_agent_t *a, uint8_t st, tf_status_t why) {
 }
 
 void tf_agent_train_model_changed(tf_agent_t *a) {
-  if (a->session.sid != 0 && a->session.st == TF_TRAIN_STATE_RUNNING) {
-    end_session(a, TF_TRAIN_STATE_FAILED, TF_STATUS_BAD_STATE);
-    a->session.status_pending = true;
-    a->session.grad_layer = TF_TRAIN_MAX_LAYERS; /* the layers' rows belong to the old model */
+  tf_agent_session_t *s = &a->session;
+
+  if (s->sid != 0 && s->st == TF_TRAIN_STATE_RUNNING) {
+    /* §4.6.1: an OTA test boot (or a revert) replaces the model the session trains. The session ends
+     * cleanly, STOPPED with the reason in msg (§4.4.5), after its last whole step; the rows of a
+     * GRAD_UPDATE not yet sent belong to the old model and are dropped. The reports go out now, ahead
+     * of the OTA_STATUS that answers the request, when the link queue has room (else at the next poll). */
+    end_session(a, TF_TRAIN_STATE_STOPPED, TF_OK);
+    s->err = STOPPED_FOR_UPDATE;
+    s->status_pending = true;
+    s->grad_layer = TF_TRAIN_MAX_LAYERS;
+    (void)flush(a);
   }
 }
 
@@ -102,9 +122,13 @@ static tf_status_t merge(tf_train_config_t *c, tf_agent_session_t *s, const tf_m
   if (p->has_lr) c->lr = p->lr;
   if (p->has_bs) c->batch_size = p->bs;
   if (p->has_eps) c->eps_mode = p->eps;
+  if (p->has_ea) c->ema_activations = p->ea; /* §6.6.7: the logits tracker */
   if (p->has_ee) c->ema_errors = p->ee;
   if (p->has_ew) c->ema_weights = p->ew;
   if (p->has_gk) c->grad_kind = p->gk;
+  if (p->has_upd) c->update = p->upd; /* §6.6.10 */
+  if (p->has_rnd) c->rounding = p->rnd;
+  if (p->has_lrb) c->lr_b = p->lrb; /* 0 (absent everywhere): lr_b follows lr */
   if (p->has_steps) s->steps = p->steps;
   if (p->has_smax) s->smax = p->smax;
   if (p->has_me) s->me = p->me;
@@ -112,7 +136,8 @@ static tf_status_t merge(tf_train_config_t *c, tf_agent_session_t *s, const tf_m
   if (!(c->lambda_min >= 0.0f && c->lambda_min <= c->lambda_max && c->lambda_max <= 1.0f) || !(c->lr > 0.0f) ||
       c->batch_size < 1u || c->batch_size > 256u || s->me < 1u ||
       (c->eps_mode != TF_EPS_LOSS_RATIO && c->eps_mode != TF_EPS_ERROR_RATIO) ||
-      (c->grad_kind != TF_GRAD_GRADIENT && c->grad_kind != TF_GRAD_DELTA)) {
+      (c->grad_kind != TF_GRAD_GRADIENT && c->grad_kind != TF_GRAD_DELTA) || c->update > TF_UPDATE_SGD ||
+      c->rounding > TF_ROUNDING_STOCHASTIC || !(c->lr_b >= 0.0f)) {
     return TF_STATUS_OUT_OF_RANGE;
   }
   return TF_OK;
@@ -148,8 +173,10 @@ static void on_start(tf_agent_t *a, const tf_msg_t *m) {
   memset(&c, 0, sizeof c);
   memset(&s, 0, sizeof s);
   c.lambda_min = rec.lambda_min, c.lambda_max = rec.lambda_max, c.lr = rec.learning_rate;
-  c.ema_errors = rec.ema_errors, c.ema_weights = rec.ema_weights;
+  c.ema_activations = rec.ema_activations, c.ema_errors = rec.ema_errors, c.ema_weights = rec.ema_weights;
   c.batch_size = rec.batch_size, c.eps_mode = rec.eps_mode, c.grad_kind = TF_GRAD_DELTA;
+  c.update = rec.update, c.rounding = rec.rounding; /* §6.6.10: lr_b 0 = lr, seed 0 unless TRAIN_START sets them */
+  c.seed = q->has_seed ? q->seed : 0u;
   s.me = 1;
   if (q->has_layers) { /* strictly ascending, a subset of the artifact's trainable ops */
     for (i = 0; i < q->layer_count && rc == TF_OK; i++) {
@@ -174,7 +201,8 @@ static void on_start(tf_agent_t *a, const tf_msg_t *m) {
   }
   if (rc == TF_OK) { /* §4.4: the session starts from the slot's weights: fresh RAM copies */
     rc = tf_interp_prepare(&a->interp, &a->art, a->cfg.arena, a->cfg.arena_len, a->cfg.ram, a->cfg.ram_len);
-    if (rc == TF_OK) rc = tf_train_prepare(&a->train, &a->interp, &a->art, &c, a->cfg.train_buf, a->cfg.train_len);
+    if (rc == TF_OK) rc = tf_train_prepare(&a->train, &a->interp, &a->art, &c, a->cfg.arena, a->cfg.arena_len, a->cfg.train_buf,
+                                         a->cfg.train_len);
     if (rc == TF_STATUS_NO_SPACE) {
       (void)tf_interp_prepare(&a->interp, &a->art, a->cfg.arena, a->cfg.arena_len, a->cfg.ram, a->cfg.ram_len);
     }
@@ -272,6 +300,7 @@ static void on_config(tf_agent_t *a, const tf_msg_t *m) {
   *s = ns;
   a->train.cfg = c;
   send_status(a, &m->env.id);
+  send_credit(a); /* §4.4.4: a gateway resuming its stream (§4.4.8) learns next at once */
 }
 
 void tf_agent_on_train(tf_agent_t *a, const tf_msg_t *m) {
@@ -421,7 +450,7 @@ static void run_step(tf_agent_t *a) {
     s->metrics.acc = r.acc;
     s->metrics.ur = r.ur;
     s->metrics.cyc = hal->cycles != NULL ? (uint32_t)(hal->cycles(hal->ctx) - c0) : 0u;
-    s->metrics.mem = a->train.used + a->art.ram_bytes;
+    s->metrics.mem = a->train.arena_used + a->train.used + a->art.ram_bytes; /* training arena + scratch + RAM copies */
     s->metrics.us = (uint32_t)(hal->millis(hal->ctx) - t0) * 1000u;
     s->metrics_pending = true;
   }

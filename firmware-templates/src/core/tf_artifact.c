@@ -441,6 +441,8 @@ tf_status_t tf_artifact_train(const tf_artifact_t *a, tf_artifact_train_t *t) {
   t->ema_weights = f32(r + 20);
   t->batch_size = u16(r + 24);
   t->eps_mode = r[26];
+  t->update = r[27];   /* §6.6.10 */
+  t->rounding = r[28];
   t->op_count = a->sections[3].count;
   t->ops = r + TF_ARTIFACT_TRAIN_BYTES;
   return TF_OK;
@@ -459,7 +461,8 @@ static tf_status_t check_train(const tf_artifact_t *a) {
     return TF_STATUS_OUT_OF_RANGE;
   }
   if (t.eps_mode < 1 || t.eps_mode > 2) return TF_STATUS_UNKNOWN_TYPE;
-  if (r[27] != 0 || !zero(r + 28, 4)) return TF_STATUS_BAD_FIELD;
+  if (t.update > TF_UPDATE_SGD || t.rounding > TF_ROUNDING_STOCHASTIC) return TF_STATUS_UNKNOWN_TYPE; /* §6.6.10 */
+  if (!zero(r + 29, 3)) return TF_STATUS_BAD_FIELD;
   for (k = 0; k < t.op_count; k++) {
     uint16_t idx = u16(t.ops + 2u * k);
     tf_artifact_op_t op;

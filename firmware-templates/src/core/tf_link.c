@@ -4,6 +4,19 @@
 #include <string.h>
 
 #define SLOT_MASK (TF_LINK_CFG_WINDOW - 1u)
+/* A send-queue entry: u32 length LE, u32 ticket LE, then the message. */
+#define TXQ_HDR 8u
+
+static uint32_t get_u32(const uint8_t *p) {
+  return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+
+static void put_u32(uint8_t *p, uint32_t v) {
+  p[0] = (uint8_t)v;
+  p[1] = (uint8_t)(v >> 8);
+  p[2] = (uint8_t)(v >> 16);
+  p[3] = (uint8_t)(v >> 24);
+}
 
 static bool after(uint32_t now, uint32_t deadline) {
   return (int32_t)(now - deadline) >= 0;
@@ -89,12 +102,11 @@ static void negotiate(const tf_link_hello_t *mine, const tf_link_hello_t *theirs
 /* ---- send queue ---- */
 
 static uint32_t txq_head_len(const tf_link_t *l) {
-  const uint8_t *p = l->txq;
-  return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+  return get_u32(l->txq);
 }
 
 static void txq_pop(tf_link_t *l) {
-  size_t n = 4u + txq_head_len(l);
+  size_t n = TXQ_HDR + txq_head_len(l);
 
   memmove(l->txq, l->txq + n, l->txq_len - n);
   l->txq_len -= n;
@@ -107,15 +119,14 @@ static void txq_drop_larger(tf_link_t *l, uint32_t limit) {
   size_t pos = 0;
 
   while (pos < l->txq_len) {
-    const uint8_t *p = l->txq + pos;
-    uint32_t n = (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+    uint32_t n = get_u32(l->txq + pos);
     if (n > limit) {
-      memmove(l->txq + pos, l->txq + pos + 4u + n, l->txq_len - pos - 4u - n);
-      l->txq_len -= 4u + n;
+      memmove(l->txq + pos, l->txq + pos + TXQ_HDR + n, l->txq_len - pos - TXQ_HDR - n);
+      l->txq_len -= TXQ_HDR + n;
       l->txq_count--;
       emit_simple(l, TF_LINK_EV_ERROR, TF_ERR_TOO_LARGE);
     } else {
-      pos += 4u + n;
+      pos += TXQ_HDR + n;
     }
   }
 }
@@ -128,18 +139,19 @@ tf_status_t tf_link_send(tf_link_t *l, const uint8_t *data, size_t len) {
     rc = TF_STATUS_TOO_LARGE;
     goto out;
   }
-  if (len + 4u > sizeof l->txq - l->txq_len) {
+  if (len + TXQ_HDR > sizeof l->txq - l->txq_len) {
     rc = TF_STATUS_BUSY;
     goto out;
   }
-  l->txq[l->txq_len] = (uint8_t)len;
-  l->txq[l->txq_len + 1u] = (uint8_t)(len >> 8);
-  l->txq[l->txq_len + 2u] = (uint8_t)(len >> 16);
-  l->txq[l->txq_len + 3u] = 0;
-  if (len > 0) {
-    memcpy(l->txq + l->txq_len + 4u, data, len);
+  if (++l->ticket == 0) {
+    l->ticket = 1; /* 0 is "none" */
   }
-  l->txq_len += 4u + len;
+  put_u32(l->txq + l->txq_len, (uint32_t)len);
+  put_u32(l->txq + l->txq_len + 4u, l->ticket);
+  if (len > 0) {
+    memcpy(l->txq + l->txq_len + TXQ_HDR, data, len);
+  }
+  l->txq_len += TXQ_HDR + len;
   l->txq_count++;
 out:
   return rc;
@@ -266,6 +278,14 @@ const tf_link_stats_t *tf_link_stats(const tf_link_t *l) {
   return &l->stats;
 }
 
+uint32_t tf_link_last_ticket(const tf_link_t *l) {
+  return l->ticket;
+}
+
+uint32_t tf_link_delivered_ticket(const tf_link_t *l) {
+  return l->delivered;
+}
+
 size_t tf_link_ram_bytes(void) {
   return sizeof(tf_link_t);
 }
@@ -382,6 +402,8 @@ static void on_ack(tf_link_t *l, uint16_t ack, const uint8_t *sack_bytes, uint8_
       }
       if (t->last) {
         l->stats.messages_out++;
+        /* §3.5.3: its last fragment is cumulatively acknowledged: delivered (tf_link_delivered_ticket) */
+        l->delivered = t->ticket;
       }
     }
     l->snd_una = ack;
@@ -713,10 +735,11 @@ static tf_link_tx_slot_t *new_fragment(tf_link_t *l) {
   memset(t, 0, offsetof(tf_link_tx_slot_t, payload));
   t->seq = l->snd_nxt++;
   t->len = (uint16_t)n;
-  memcpy(t->payload, l->txq + 4u + l->frag_off, n);
+  memcpy(t->payload, l->txq + TXQ_HDR + l->frag_off, n);
   l->frag_off += n;
   t->more = l->frag_off < msg_len;
   t->last = !t->more;
+  t->ticket = get_u32(l->txq + 4u);
   if (t->last) {
     txq_pop(l);
   }

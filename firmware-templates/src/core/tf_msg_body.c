@@ -62,6 +62,9 @@ static tf_status_t train_params(const msg_map_t *m, tf_msg_train_params_t *p) {
   if (rc == TF_OK) rc = tf_msgi_opt_u32(m, "me", 1, U16_MAX, &p->has_me, &p->me);
   if (rc == TF_OK) rc = tf_msgi_opt_u32(m, "ge", 0, U16_MAX, &p->has_ge, &p->ge);
   if (rc == TF_OK) rc = tf_msgi_opt_u32(m, "gk", 1, 2, &p->has_gk, &p->gk); /* GRAD_KINDS */
+  if (rc == TF_OK) rc = tf_msgi_opt_u32(m, "upd", 0, 2, &p->has_upd, &p->upd); /* UPDATE_RULES, §6.6.10 */
+  if (rc == TF_OK) rc = tf_msgi_opt_u32(m, "rnd", 0, 1, &p->has_rnd, &p->rnd); /* ROUNDING_MODES */
+  if (rc == TF_OK) rc = tf_msgi_get_f32(m, "lrb", false, F32_POSITIVE, &p->has_lrb, &p->lrb);
   return rc;
 }
 
@@ -91,6 +94,7 @@ static tf_status_t train_start(const msg_map_t *m, bool start, tf_msg_train_star
     b->layer_count = (uint8_t)n;
   }
   if (rc == TF_OK) rc = train_params(m, &b->p);
+  if (rc == TF_OK && start) rc = tf_msgi_opt_u32(m, "seed", 0, U32_MAX, &b->has_seed, &b->seed);
   if (rc == TF_OK && start) rc = tf_msgi_get_str(m, "msha", false, false, 32, 32, CS_ANY, &b->msha);
   if (rc != TF_OK) {
     goto out;

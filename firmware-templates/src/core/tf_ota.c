@@ -225,6 +225,7 @@ tf_status_t tf_ota_offer(tf_ota_t *o, const tf_msg_ota_offer_t *m) {
   uint8_t h[HDR_BYTES];
   uint8_t slot = TF_SLOT_NONE;
   uint32_t a;
+  bool lazy;
   tf_status_t rc = TF_OK;
 
   /* §4.6.1: OTA_OFFER in TEST_BOOTING is BAD_STATE */
@@ -242,7 +243,12 @@ tf_status_t tf_ota_offer(tf_ota_t *o, const tf_msg_ota_offer_t *m) {
   }
   /* kid: no keys on this device, every key id (and unsigned) is accepted (tf_ota.h) */
   /* a new transfer; an older one is abandoned. Erase the record, start the slot update (records
-   * WRITING, erases the pending slot), then write the header last (§4.6.1 power loss) */
+   * WRITING), then write the header last (§4.6.1 power loss). The slot is erased lazily: each block's
+   * pages just before the block is programmed (tf_ota_block), so the offer is answered at once and the
+   * erase time is spread over the transfer, only the pages of `size` bytes are ever erased, and the
+   * active slot is never touched. A flash whose erase unit is larger than a block cannot erase one
+   * block alone: the pages of `size` bytes are then erased here, up front. */
+  lazy = f->page_size <= TF_OTA_BLOCK_BYTES;
   o->state = TF_OTA_STATE_IDLE;
   o->pslot = TF_SLOT_NONE;
   for (a = 0; a < o->cfg.region_bytes; a += f->page_size) {
@@ -251,7 +257,7 @@ tf_status_t tf_ota_offer(tf_ota_t *o, const tf_msg_ota_offer_t *m) {
       goto out;
     }
   }
-  rc = tf_slots_begin_update(s, m->size, &slot);
+  rc = lazy ? tf_slots_begin_update_lazy(s, m->size, &slot) : tf_slots_begin_update(s, m->size, &slot);
   if (rc != TF_OK) {
     goto out;
   }
@@ -278,7 +284,7 @@ tf_status_t tf_ota_offer(tf_ota_t *o, const tf_msg_ota_offer_t *m) {
   o->log_next = 0;
   o->have_count = 0;
   memset(o->have, 0, sizeof o->have);
-  o->fresh = true;
+  o->fresh = !lazy; /* lazy: every block erases its pages first */
   o->state = TF_OTA_STATE_RECEIVING;
 out:
   return rc;
@@ -313,7 +319,8 @@ tf_status_t tf_ota_block(tf_ota_t *o, const tf_msg_ota_block_t *m) {
     goto out;
   }
   if (!o->fresh && f->page_size <= TF_OTA_BLOCK_BYTES) {
-    /* after a reset the block may be half written: erase its pages first (never the active slot) */
+    /* the slot was not erased up front (lazy erase, tf_ota_offer), or after a reset the block may be
+     * half written: erase its pages first (never the active slot), then program (§4.6.1) */
     for (a = 0; a < TF_OTA_BLOCK_BYTES && off + a < s->cfg.slot_size; a += f->page_size) {
       if (f->erase(f->ctx, s->cfg.slot_addr[o->pslot] + off + a) != TF_OK) {
         rc = TF_STATUS_FLASH_ERROR;

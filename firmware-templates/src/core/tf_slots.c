@@ -335,7 +335,8 @@ out:
   return rc;
 }
 
-tf_status_t tf_slots_begin_update(tf_slots_t *s, uint32_t total_len, uint8_t *slot) {
+/* Records the inactive slot WRITING, then (when @p erase) erases the pages of @p total_len bytes. */
+static tf_status_t begin_update(tf_slots_t *s, uint32_t total_len, uint8_t *slot, bool erase) {
   tf_status_t rc = TF_OK;
   const tf_flash_t *fl = s->cfg.flash;
   tf_slots_state_t next;
@@ -376,7 +377,7 @@ tf_status_t tf_slots_begin_update(tf_slots_t *s, uint32_t total_len, uint8_t *sl
   if (rc != TF_OK) {
     goto out;
   }
-  for (off = 0; off < total_len; off += fl->page_size) {
+  for (off = 0; erase && off < total_len; off += fl->page_size) {
     rc = fl->erase(fl->ctx, s->cfg.slot_addr[target] + off);
     if (rc != TF_OK) {
       rc = TF_STATUS_FLASH_ERROR;
@@ -388,6 +389,15 @@ tf_status_t tf_slots_begin_update(tf_slots_t *s, uint32_t total_len, uint8_t *sl
   *slot = target;
 out:
   return rc;
+}
+
+tf_status_t tf_slots_begin_update(tf_slots_t *s, uint32_t total_len, uint8_t *slot) {
+  return begin_update(s, total_len, slot, true);
+}
+
+tf_status_t tf_slots_begin_update_lazy(tf_slots_t *s, uint32_t total_len, uint8_t *slot) {
+  /* the caller erases each page of the slot before it programs it (tf_ota.c: a block's pages) */
+  return begin_update(s, total_len, slot, false);
 }
 
 tf_status_t tf_slots_write(tf_slots_t *s, uint32_t offset, const uint8_t *data, uint32_t len) {

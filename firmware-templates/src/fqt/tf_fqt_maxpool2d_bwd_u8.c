@@ -3,15 +3,25 @@
 
 #include <string.h>
 
+/* Windows that do not overlap (stride >= window on both axes): every input is in at most one window. */
+static int disjoint(const tf_fqt_pool_geom_t *g) {
+  return g->stride_h >= g->window_h && g->stride_w >= g->window_w;
+}
+
 uint32_t tf_fqt_maxpool2d_bwd_get_buffer_size(const tf_fqt_pool_geom_t *g) {
-  return (uint32_t)g->in_h * (uint32_t)g->in_w * (uint32_t)g->c * (uint32_t)sizeof(int32_t);
+  return disjoint(g) ? 0u : (uint32_t)g->in_h * (uint32_t)g->in_w * (uint32_t)g->c * (uint32_t)sizeof(int32_t);
 }
 
 void tf_fqt_maxpool2d_bwd_u8(const tf_fqt_pool_geom_t *g, const uint8_t *x, const uint8_t *e, int32_t e_zero,
                              uint8_t *dx, int32_t *scratch) {
   int32_t oy, ox, c, ky, kx, i, n = g->in_h * g->in_w * g->c;
+  int32_t one = disjoint(g); /* then dx = clamp(z_e + (e - z_e)) = e at the chosen input, z_e elsewhere */
 
-  memset(scratch, 0, (size_t)n * sizeof *scratch);
+  if (one) {
+    memset(dx, (int)(uint8_t)e_zero, (size_t)n); /* e_zero is in [0, 255] */
+  } else {
+    memset(scratch, 0, (size_t)n * sizeof *scratch);
+  }
   for (oy = 0; oy < g->out_h; oy++) {
     for (ox = 0; ox < g->out_w; ox++) {
       for (c = 0; c < g->c; c++) {
@@ -29,13 +39,15 @@ void tf_fqt_maxpool2d_bwd_u8(const tf_fqt_pool_geom_t *g, const uint8_t *x, cons
             }
           }
         }
-        if (at >= 0) {
+        if (at >= 0 && one) {
+          dx[at] = e[(oy * g->out_w + ox) * g->c + c];
+        } else if (at >= 0) {
           scratch[at] += (int32_t)e[(oy * g->out_w + ox) * g->c + c] - e_zero;
         }
       }
     }
   }
-  for (i = 0; i < n; i++) {
+  for (i = 0; i < n && !one; i++) {
     int32_t v = e_zero + scratch[i];
     dx[i] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
   }

@@ -37,6 +37,12 @@ int32_t tf_fqt_round_sat32(float v) {
   float fl, d;
   int64_t r;
 
+  if (v > -4194304.0f && v < 4194304.0f) {
+    /* |v| < 2^22: v + 1.5 * 2^23 lies in (2^23, 2^24), whose spacing is 1, so the binary32 sum rounds v to
+     * an integer half to even (§6.1) and the subtraction is exact */
+    float r2 = v + 12582912.0f;
+    return (int32_t)(r2 - 12582912.0f);
+  }
   if (v != v) {
     return 0;
   }

@@ -1,4 +1,7 @@
-/* PROTOCOL.md §6.6.3 range tracking and quantization of int32 accumulators (no float tensor). */
+/*
+ * PROTOCOL.md §6.6.3 range tracking and quantization of int32 accumulators (no float tensor), and the
+ * forward accumulator bounds of the logits producer (§6.6.7, `ea`).
+ */
 #include "tinyfleet/tf_fqt.h"
 
 #include <string.h>
@@ -44,4 +47,47 @@ tf_status_t tf_fqt_quantize_acc(const int32_t *acc, uint32_t n, float a, float b
     e[i] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
   }
   return TF_OK;
+}
+
+static int32_t wrap_add(int32_t acc, int32_t v) {
+  return (int32_t)((uint32_t)acc + (uint32_t)v);
+}
+
+static void observe(tf_fqt_bounds_t *b, int32_t acc) {
+  if (b->n == 0u || acc < b->mn) b->mn = acc;
+  if (b->n == 0u || acc > b->mx) b->mx = acc;
+  b->n++;
+}
+
+void tf_fqt_acc_bounds_u8(const tf_fqt_conv_geom_t *g, int32_t inputs, int32_t units, const uint8_t *x,
+                          int32_t x_zero, const uint8_t *w, int32_t w_zero, const int32_t *bias, tf_fqt_bounds_t *b) {
+  int32_t o, i, oy, ox, ky, kx, c;
+
+  if (g == NULL) {
+    for (o = 0; o < units; o++) {
+      int32_t acc = bias != NULL ? bias[o] : 0;
+      for (i = 0; i < inputs; i++) acc = wrap_add(acc, ((int32_t)x[i] - x_zero) * ((int32_t)w[o * inputs + i] - w_zero));
+      observe(b, acc);
+    }
+    return;
+  }
+  for (oy = 0; oy < g->out_h; oy++) {
+    for (ox = 0; ox < g->out_w; ox++) {
+      for (o = 0; o < g->out_c; o++) {
+        int32_t acc = bias != NULL ? bias[o] : 0;
+        for (ky = 0; ky < g->kernel_h; ky++) {
+          int32_t iy = oy * g->stride_h - g->pad_top + ky * g->dilation_h;
+          if (iy < 0 || iy >= g->in_h) continue;
+          for (kx = 0; kx < g->kernel_w; kx++) {
+            int32_t ix = ox * g->stride_w - g->pad_left + kx * g->dilation_w, xb, wb;
+            if (ix < 0 || ix >= g->in_w) continue;
+            xb = (iy * g->in_w + ix) * g->in_c;
+            wb = ((o * g->kernel_h + ky) * g->kernel_w + kx) * g->in_c;
+            for (c = 0; c < g->in_c; c++) acc = wrap_add(acc, ((int32_t)x[xb + c] - x_zero) * ((int32_t)w[wb + c] - w_zero));
+          }
+        }
+        observe(b, acc);
+      }
+    }
+  }
 }

@@ -17,6 +17,7 @@ import {
   writeArtifact,
 } from '../../src/artifact/index.js';
 import { DType, EpsMode, OpKind, P, QuantKind, Storage, TensorFlag } from '../../src/constants/index.js';
+import { ROUNDING_MODES, UPDATE_RULES } from '../../src/constants/table.js';
 import { binFile, hex, jsonFile, type VectorFile } from './common.js';
 
 /** The TEST signing key's seed: SHA-256 of this ASCII string. Never use it for real artifacts. */
@@ -136,6 +137,10 @@ function describeArtifact(a: ParsedArtifact, signed: Uint8Array, unsigned: Uint8
       batch_size: a.training.batchSize,
       eps_mode: a.training.epsMode,
       eps_mode_value: EpsMode[a.training.epsMode],
+      update: a.training.update,
+      update_value: UPDATE_RULES.find((e) => e.name === a.training?.update)?.value,
+      rounding: a.training.rounding,
+      rounding_value: ROUNDING_MODES.find((e) => e.name === a.training?.rounding)?.value,
       trainable_ops: a.training.trainableOps,
     },
     signature: {

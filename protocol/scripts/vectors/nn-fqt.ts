@@ -34,6 +34,7 @@ import type { OpKindName } from '../../src/constants/index.js';
 import { updatedStructures } from '../../src/messages/index.js';
 import { f32, type NnCase, Rng, requantFields, scalar, scales, tensor } from './nn-case.js';
 import type { Field } from './nn-container.js';
+import { logitsCases } from './nn-fqt-logits.js';
 import { NO_PAD, out, type Pad } from './nn-weighted.js';
 
 /** Values of the `fqt_kernel` field (PROTOCOL.md §6.6.11). */
@@ -46,6 +47,7 @@ export const FQT_KERNEL = {
   MAXPOOL_BWD: 6,
   LOSS: 7,
   AVGPOOL_BWD: 8,
+  LOGITS: 9,
 } as const;
 
 /** `update` field values (PROTOCOL.md §6.6.10). */
@@ -641,6 +643,8 @@ interface UpdateSpec {
   readonly update?: UpdateRule;
   /** Row of `select` whose gradient is constant (std = 0 -> ĝ = 0). */
   readonly flatRow?: number;
+  /** PROTOCOL.md §6.6.6 step 2a: the op is the logits producer. */
+  readonly recentre?: boolean;
   readonly doc: string;
 }
 
@@ -685,6 +689,7 @@ function updateCase(sp: UpdateSpec): NnCase {
     rate: sp.rate,
     inputScale: xScale,
     mode: sp.update ?? 'standardized',
+    recentre: sp.recentre === true,
     ...(rng ? { rng } : {}),
   });
   return {
@@ -707,6 +712,7 @@ function updateCase(sp: UpdateSpec): NnCase {
       scalar('update', UPDATE_RULE[rule]),
       scalar('rounding', sp.stochastic ? 1 : 0),
       scalar('seed', sp.stochastic ? seed | 0 : 0),
+      scalar('recentre', sp.recentre ? 1 : 0),
       tensor('ghat', [idx.length, sp.es], ghat),
       scales('trk_out', [p.range.lo, p.range.hi]),
       scales('y_scale', [p.wq.scale]),
@@ -814,6 +820,39 @@ function updateCases(): NnCase[] {
       update: 'centered',
       doc: 'CENTERED rule (d = g - mean per structure), nearest rounding, exact range',
     }),
+    updateCase({
+      name: 'fqt-update-dense-recentre',
+      op: 'DENSE',
+      layout: 'oi',
+      seed: 277,
+      n: 10,
+      es: 12,
+      wShape: [10, 12],
+      select: [7],
+      lr: f32(0.02),
+      biasLr: f32(0.02),
+      rate: f32(0.1),
+      stochastic: false,
+      update: 'sgd',
+      recentre: true,
+      doc: 'logits producer (§6.6.6 step 2a): k = 1 of 10 rows, SGD; every row and bias re-centred on the per-element mean over the rows; EMA rate 0.1',
+    }),
+    updateCase({
+      name: 'fqt-update-conv2d-recentre-stochastic',
+      op: 'CONV2D',
+      layout: 'ohwi',
+      seed: 278,
+      n: 4,
+      es: 8,
+      wShape: [4, 1, 2, 4],
+      select: [1, 3],
+      lr: f32(0.01),
+      biasLr: f32(0.005),
+      rate: 1,
+      stochastic: true,
+      recentre: true,
+      doc: 'CONV2D logits producer (§6.6.6 step 2a), standardized, stochastic rounding of the selected rows after the re-centring',
+    }),
   ];
 }
 
@@ -828,5 +867,6 @@ export function fqtCases(): NnCase[] {
     ...lossCases(),
     ...topKCases(),
     ...updateCases(),
+    ...logitsCases(kernel('LOGITS')),
   ];
 }

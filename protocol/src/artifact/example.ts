@@ -150,6 +150,8 @@ export function exampleArtifactModel(): ArtifactModel {
       emaActivations: f(0.05),
       emaErrors: f(0.05),
       emaWeights: f(0.01),
+      update: 'SGD',
+      rounding: 'STOCHASTIC',
     },
   };
 }

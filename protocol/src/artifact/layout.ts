@@ -88,8 +88,9 @@ export const TR = {
   EMA_WEIGHTS: 20, // f32
   BATCH_SIZE: 24, // u16
   EPS_MODE: 26, // u8
-  RESERVED0: 27, // u8, zero
-  RESERVED1: 28, // u32, zero
+  UPDATE: 27, // u8, UPDATE_RULES (§6.6.10)
+  ROUNDING: 28, // u8, ROUNDING_MODES (§6.6.10)
+  RESERVED: 29, // 3 bytes, zero
   OP_INDICES: 32, // u16 x count
 } as const;
 

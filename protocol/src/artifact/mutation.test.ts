@@ -30,7 +30,9 @@ function structuralRanges(): [number, number, string][] {
     ]);
     r.push([tensor(i, T.Q_AXIS), tensor(i, 64), `tensor ${i} axis/ref/qparams location/reserved`]);
   }
-  r.push([S.TRAIN.offset + TR.EPS_MODE, S.TRAIN.offset + S.TRAIN.bytes, 'training eps/reserved/op indices']);
+  r.push([S.TRAIN.offset + TR.EPS_MODE, S.TRAIN.offset + TR.UPDATE, 'training eps']);
+  // bytes 27, 28 (update rule, rounding): another valid value is a different, canonical artifact
+  r.push([S.TRAIN.offset + TR.RESERVED, S.TRAIN.offset + S.TRAIN.bytes, 'training reserved/op indices']);
   // Padding between sections and after data blocks.
   for (const s of Object.values(S))
     r.push([s.offset + s.bytes, Math.ceil((s.offset + s.bytes) / 16) * 16, 'pad']);
@@ -130,6 +132,9 @@ describe('structural checks with the digest resealed (PROTOCOL.md §5.10)', () =
     ['lambda min > lambda max', f32(S.TRAIN.offset + TR.LAMBDA_MAX, 0.05), 'OUT_OF_RANGE'],
     ['learning rate 0', f32(S.TRAIN.offset + TR.LEARNING_RATE, 0), 'OUT_OF_RANGE'],
     ['unknown eps mode', u8(S.TRAIN.offset + TR.EPS_MODE, 9), 'UNKNOWN_TYPE'],
+    ['unknown update rule', u8(S.TRAIN.offset + TR.UPDATE, 3), 'UNKNOWN_TYPE'],
+    ['unknown rounding', u8(S.TRAIN.offset + TR.ROUNDING, 2), 'UNKNOWN_TYPE'],
+    ['training reserved byte', u8(S.TRAIN.offset + TR.RESERVED + 2, 1), 'BAD_FIELD'],
     ['trainable op out of range', u16(S.TRAIN.offset + TR.OP_INDICES, 6), 'OUT_OF_RANGE'],
     ['name not UTF-8', u8(H.NAME, 0xc3), 'BAD_FIELD'],
   ];

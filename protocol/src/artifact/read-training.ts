@@ -1,5 +1,6 @@
 /** Training defaults record and trainable op list (PROTOCOL.md §5.7). */
 import { epsModeName } from '../constants/index.js';
+import { ROUNDING_MODES, UPDATE_RULES } from '../constants/table.js';
 import { check, type FieldReader } from './bytes.js';
 import { TR } from './layout.js';
 import { isWeighted } from './read-ops.js';
@@ -29,7 +30,13 @@ export function readTraining(
   check(batchSize >= 1, 'OUT_OF_RANGE', 'training: batch size 0');
   const epsMode = epsModeName.get(r.u8(at + TR.EPS_MODE));
   check(epsMode !== undefined, 'UNKNOWN_TYPE', `training: unknown eps mode ${r.u8(at + TR.EPS_MODE)}`);
-  check(r.u8(at + TR.RESERVED0) === 0 && r.u32(at + TR.RESERVED1) === 0, 'BAD_FIELD', 'training: reserved');
+  // §6.6.10: update rule and rounding; bytes 29..31 reserved zero
+  const update = UPDATE_RULES.find((e) => e.value === r.u8(at + TR.UPDATE))?.name;
+  check(update !== undefined, 'UNKNOWN_TYPE', `training: unknown update rule ${r.u8(at + TR.UPDATE)}`);
+  const rounding = ROUNDING_MODES.find((e) => e.value === r.u8(at + TR.ROUNDING))?.name;
+  check(rounding !== undefined, 'UNKNOWN_TYPE', `training: unknown rounding ${r.u8(at + TR.ROUNDING)}`);
+  for (let i = TR.RESERVED; i < TR.OP_INDICES; i++)
+    check(r.u8(at + i) === 0, 'BAD_FIELD', 'training: reserved');
 
   // Trainable ops: ascending, weighted, and their weights are the TRAINABLE tensors (PROTOCOL.md §5.7).
   const trainableOps: number[] = [];
@@ -65,5 +72,7 @@ export function readTraining(
     emaActivations,
     emaErrors,
     emaWeights,
+    update,
+    rounding,
   };
 }

@@ -3,6 +3,11 @@
  * computed layout added, what `readArtifact` returns.
  */
 import type { DTypeName, EpsModeName, StorageName, TensorFlagName } from '../constants/index.js';
+import type { ROUNDING_MODES, UPDATE_RULES } from '../constants/table.js';
+
+/** PROTOCOL.md §6.6.10 update rule and rounding names (constants table). */
+export type UpdateRuleName = (typeof UPDATE_RULES)[number]['name'];
+export type RoundingModeName = (typeof ROUNDING_MODES)[number]['name'];
 
 /** Explicit padding in elements, computed by the compiler (PROTOCOL.md §5.4). */
 export interface Padding {
@@ -97,6 +102,10 @@ export interface ArtifactTraining {
   readonly emaActivations: number;
   readonly emaErrors: number;
   readonly emaWeights: number;
+  /** §6.6.10 step direction (byte 27); absent when written = STANDARDIZED. The reader always sets it. */
+  readonly update?: UpdateRuleName | undefined;
+  /** §6.6.10 rounding (byte 28); absent when written = NEAREST. The reader always sets it. */
+  readonly rounding?: RoundingModeName | undefined;
 }
 
 /** Everything the writer needs; offsets of sections, data and RAM copies are computed. */

@@ -71,7 +71,12 @@ describe.skipIf(!present)('artifact golden vectors (protocol/vectors/artifact)',
       emaActivations: t.ema_activations,
       emaErrors: t.ema_errors,
       emaWeights: t.ema_weights,
+      update: t.update,
+      rounding: t.rounding,
     });
+    // §5.7 bytes 27, 28 (§6.6.10)
+    const at = a.sections.TRAIN.offset;
+    expect([signed[at + 27], signed[at + 28]]).toEqual([t.update_value, t.rounding_value]);
   });
 
   it('the header bytes match the §5.2 table', () => {

@@ -13,6 +13,7 @@ import {
   Storage,
   TensorFlag,
 } from '../constants/index.js';
+import { ROUNDING_MODES, UPDATE_RULES } from '../constants/table.js';
 import { ProtocolError } from '../errors.js';
 import { FieldWriter } from './bytes.js';
 import { contentSha256 } from './hash.js';
@@ -249,6 +250,13 @@ function writeTraining(w: FieldWriter, at: number, tr: ArtifactTraining): void {
   const eps = EpsMode[tr.epsMode];
   if (eps === undefined) throw new ProtocolError('UNKNOWN_TYPE', `eps mode ${String(tr.epsMode)}`);
   w.u8(at + TR.EPS_MODE, eps, 'eps mode');
+  // §6.6.10: bytes 27, 28; 29..31 stay zero
+  const update = UPDATE_RULES.find((e) => e.name === (tr.update ?? 'STANDARDIZED'));
+  if (update === undefined) throw new ProtocolError('UNKNOWN_TYPE', `update rule ${String(tr.update)}`);
+  w.u8(at + TR.UPDATE, update.value, 'update rule');
+  const rounding = ROUNDING_MODES.find((e) => e.name === (tr.rounding ?? 'NEAREST'));
+  if (rounding === undefined) throw new ProtocolError('UNKNOWN_TYPE', `rounding ${String(tr.rounding)}`);
+  w.u8(at + TR.ROUNDING, rounding.value, 'rounding');
   for (const [i, op] of tr.trainableOps.entries())
     w.u16(at + TR.OP_INDICES + 2 * i, op, 'trainable op index');
 }

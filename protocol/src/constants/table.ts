@@ -325,6 +325,23 @@ export const EPS_MODES = [
   { name: 'ERROR_RATIO', value: 2, doc: "eps = the layer's mean error magnitude / its largest so far." },
 ] as const satisfies readonly ConstEntry[];
 
+/** Step direction of the FQT weight update, TRAIN record / TRAIN_START "upd" (PROTOCOL.md §6.6.10). */
+export const UPDATE_RULES = [
+  { name: 'STANDARDIZED', value: 0, doc: 'd = (g - mean(g)) / std(g) per structure (the default).' },
+  { name: 'CENTERED', value: 1, doc: 'd = g - mean(g) per structure.' },
+  { name: 'SGD', value: 2, doc: 'd = g, the mean gradient.' },
+] as const satisfies readonly ConstEntry[];
+
+/** Rounding of the weight requantization, TRAIN record / TRAIN_START "rnd" (PROTOCOL.md §6.6.10). */
+export const ROUNDING_MODES = [
+  { name: 'NEAREST', value: 0, doc: 'Round half to even (the default).' },
+  {
+    name: 'STOCHASTIC',
+    value: 1,
+    doc: 'Stochastic rounding of the updated structures, xorshift32 seeded by "seed".',
+  },
+] as const satisfies readonly ConstEntry[];
+
 /** Artifact sections, in header directory and file order (PROTOCOL.md §5.3). */
 export const ARTIFACT_SECTIONS = [
   { name: 'OPS', value: 0, doc: 'Op records, in execution order (§5.4).' },
@@ -353,7 +370,11 @@ export const LOG_LEVELS = [
 /** Training session states, TRAIN_STATUS "st" (PROTOCOL.md §4.4). */
 export const TRAIN_STATES = [
   { name: 'RUNNING', value: 1, doc: 'The session runs (started, or reconfigured).' },
-  { name: 'STOPPED', value: 2, doc: 'Ended by TRAIN_STOP.' },
+  {
+    name: 'STOPPED',
+    value: 2,
+    doc: 'Ended by TRAIN_STOP, or by the device before an OTA test boot (§4.6.1); "msg" says which.',
+  },
   { name: 'DONE', value: 3, doc: 'Ended by reaching its step or sample limit.' },
   { name: 'FAILED', value: 4, doc: 'Ended by an error; "err" says which.' },
 ] as const satisfies readonly ConstEntry[];
@@ -400,4 +421,6 @@ export const CONST_GROUPS = [
   { prefix: 'TF_TENSOR_FLAG', title: 'Tensor flags (§5.5)', entries: TENSOR_FLAGS },
   { prefix: 'TF_QUANT', title: 'Tensor quantization kinds (§5.5)', entries: QUANT_KINDS },
   { prefix: 'TF_EPS', title: 'Training eps modes (§5.7)', entries: EPS_MODES },
+  { prefix: 'TF_UPDATE', title: 'Training update rules (§6.6.10)', entries: UPDATE_RULES },
+  { prefix: 'TF_ROUNDING', title: 'Training rounding modes (§6.6.10)', entries: ROUNDING_MODES },
 ] as const;

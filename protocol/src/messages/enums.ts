@@ -10,7 +10,9 @@ import type {
   GRAD_KINDS,
   LOG_LEVELS,
   OTA_STATES,
+  ROUNDING_MODES,
   TRAIN_STATES,
+  UPDATE_RULES,
 } from '../constants/table.js';
 
 type Names<E extends readonly ConstEntry[]> = E[number]['name'];
@@ -21,3 +23,5 @@ export type TrainStateName = Names<typeof TRAIN_STATES>;
 export type GradKindName = Names<typeof GRAD_KINDS>;
 export type OtaStateName = Names<typeof OTA_STATES>;
 export type EpsModeName = Names<typeof EPS_MODES>;
+export type UpdateRuleName = Names<typeof UPDATE_RULES>;
+export type RoundingModeName = Names<typeof ROUNDING_MODES>;

@@ -235,6 +235,12 @@ export function handInvalidVectors(): InvalidCborVector[] {
       msg('TRAIN_START', ['sid', C.uint(1)], ['lmin', C.f32(0.75)], ['lmax', C.f32(0.5)]),
     ),
     v(
+      'train-update-rule-unknown',
+      'OUT_OF_RANGE',
+      msg('TRAIN_START', ['sid', C.uint(1)], ['upd', C.uint(3)]),
+    ),
+    v('train-rounding-unknown', 'OUT_OF_RANGE', msg('TRAIN_CONFIG', ['sid', C.uint(1)], ['rnd', C.uint(2)])),
+    v(
       'ota-bitmap-spare-bits',
       'BAD_FIELD',
       msg(

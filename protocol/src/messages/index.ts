@@ -21,7 +21,9 @@ export type {
   GradKindName,
   LogLevelName,
   OtaStateName,
+  RoundingModeName,
   TrainStateName,
+  UpdateRuleName,
 } from './enums.js';
 export {
   DEVICE_ID_BYTES,

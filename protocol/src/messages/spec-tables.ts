@@ -9,7 +9,9 @@ import {
   GRAD_KINDS,
   LOG_LEVELS,
   OTA_STATES,
+  ROUNDING_MODES,
   TRAIN_STATES,
+  UPDATE_RULES,
 } from '../constants/table.js';
 import { CATALOG } from './catalog.js';
 import { maxEncodedSize } from './codec.js';
@@ -53,6 +55,8 @@ export const ENUMS: Readonly<Record<string, readonly ConstEntry[]>> = {
   TRAIN_STATES,
   EPS_MODES,
   GRAD_KINDS,
+  UPDATE_RULES,
+  ROUNDING_MODES,
   OTA_STATES,
 };
 

@@ -60,7 +60,7 @@ export const HELLO = defineMessage({
     modelSha256: opt(
       'msha',
       sha256(),
-      'SHA-256 of the artifact in the active slot; absent: no model loaded.',
+      'Digest of the artifact in the active slot: its §5.8 content digest (header sha256), not the file SHA-256; absent: no model loaded.',
     ),
     modelVersion: opt('mver', uint(0, U32_MAX), 'Model version of that artifact (§5.2); present iff msha.'),
     activeSlot: opt('aslot', uint(0, 1), 'Active model slot, 0 = A, 1 = B; present iff msha.'),

@@ -3,7 +3,7 @@
  * (PROTOCOL.md §4.4). Partial-update semantics (k, eps) are in §4.4.1.
  */
 import { P } from '../../constants/index.js';
-import { EPS_MODES, GRAD_KINDS, TRAIN_STATES } from '../../constants/table.js';
+import { EPS_MODES, GRAD_KINDS, ROUNDING_MODES, TRAIN_STATES, UPDATE_RULES } from '../../constants/table.js';
 import {
   defineMessage,
   errorCode,
@@ -68,6 +68,21 @@ const TUNABLE = {
     'steps',
   ),
   gradKind: opt('gk', enumeration(GRAD_KINDS, 'GRAD_KINDS'), 'What GRAD_UPDATE carries; default DELTA.'),
+  updateRule: opt(
+    'upd',
+    enumeration(UPDATE_RULES, 'UPDATE_RULES'),
+    'Step direction of the update (§6.6.10); default: the artifact TRAIN record.',
+  ),
+  rounding: opt(
+    'rnd',
+    enumeration(ROUNDING_MODES, 'ROUNDING_MODES'),
+    'Rounding of the weight requantization (§6.6.10); default: the artifact TRAIN record.',
+  ),
+  biasLearningRate: opt(
+    'lrb',
+    f32({ min: 0, aboveMin: true }),
+    "Bias learning rate lr_b (§6.6.6 step 4); default: the session's lr.",
+  ),
 } as const;
 
 /** Defaults of the optional session parameters that do not come from the artifact (§4.4.2). */
@@ -101,6 +116,11 @@ export const TRAIN_START = defineMessage({
       'Op indices (§5.4) to train, strictly ascending, a subset of the artifact trainable ops; default: all.',
     ),
     ...TUNABLE,
+    seed: opt(
+      'seed',
+      uint(0, U32_MAX),
+      'Seed of the STOCHASTIC rounding generator (§6.6.10), 0 = 0x9E3779B9; default 0.',
+    ),
     modelSha256: opt(
       'msha',
       sha256(),

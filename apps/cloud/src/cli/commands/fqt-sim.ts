@@ -47,7 +47,12 @@ const flags: FlagSpecs = {
     help: 'FQT weight rounding: nearest (default) or stochastic (xorshift32, §6.6.10)',
   },
   ee: { type: 'string', value: 'R', help: 'EMA rate of the error ranges (default 1)' },
-  ew: { type: 'string', value: 'R', help: 'EMA rate of the weight ranges (default 0.1)' },
+  ew: { type: 'string', value: 'R', help: 'EMA rate of the weight ranges (default 0.01, as devices)' },
+  ea: {
+    type: 'string',
+    value: 'R',
+    help: 'EMA rate of the logits range (PROTOCOL.md §6.6.7; default 0.01, 0 = fixed)',
+  },
   seed: { type: 'string', value: 'N', help: 'seed (default 1)' },
   json: { type: 'boolean', help: 'print one JSON object with the table on stdout' },
 };
@@ -94,7 +99,8 @@ export const fqtSimCommand: Command = {
       update: oneOf(p, 'update', ['standardized', 'centered', 'sgd'] as const) ?? 'sgd',
       rounding: oneOf(p, 'rounding', ['nearest', 'stochastic'] as const) ?? 'nearest',
       emaErrors: number(p, 'ee', { min: 0, max: 1 }) ?? 1,
-      emaWeights: number(p, 'ew', { min: 0, max: 1 }) ?? 0.1,
+      emaWeights: number(p, 'ew', { min: 0, max: 1 }) ?? 0.01,
+      emaActivations: number(p, 'ea', { min: 0, max: 1 }) ?? fqt.DEFAULT_EA,
       seed: number(p, 'seed', { integer: true, min: 0 }) ?? 1,
       log: (line) => io.stderr.write(`${line}\n`),
     });

@@ -41,7 +41,7 @@ describe('tinyfleet plan', () => {
     const r = JSON.parse(io.out.join(''));
     expect(r).toMatchObject({
       flash_bytes: 14736,
-      train_ram_bytes: 48592,
+      train_ram_bytes: 106368,
       macs: 662912,
       fits: true,
       limits: [],

@@ -47,6 +47,23 @@ export interface BackwardContext {
   macs: { wgrad: number; eprop: number };
 }
 
+/** PROTOCOL.md §6.6.4, §6.6.8 (bs > 1): the chosen rows of the batch sums, divided by f(bs). */
+export function meanRows(
+  ls: LayerStep,
+  rows: Uint16Array,
+  es: number,
+  bs: number,
+): { grad: Float32Array; biasGrad: Float32Array } {
+  const grad = new Float32Array(rows.length * es);
+  const biasGrad = new Float32Array(rows.length);
+  const inv = f32(bs);
+  rows.forEach((s, r) => {
+    for (let j = 0; j < es; j++) grad[r * es + j] = f32(ls.grad[s * es + j]! / inv);
+    biasGrad[r] = f32(ls.biasGrad[s]! / inv);
+  });
+  return { grad, biasGrad };
+}
+
 export interface ErrorTensor {
   q: Uint8Array;
   qp: QParams;

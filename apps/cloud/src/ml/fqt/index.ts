@@ -3,9 +3,18 @@
  * training (uint8 weights, activations and errors; dynamic partial updates, §4.4.1), its float
  * baseline and the domain-shift experiment.
  */
+export {
+  type AccBounds,
+  accumulatorBounds,
+  emptyBounds,
+  LogitsTracker,
+  logitsProducer,
+} from './activation.js';
 export * from './backward.js';
+export { type SessionStart, sessionConfig } from './config.js';
 export { FqtError, type FqtErrorCode } from './errors.js';
 export {
+  DEFAULT_EA,
   type ExperimentOptions,
   type ExperimentResult,
   type ExperimentRow,

@@ -4,6 +4,7 @@
  * kept activations and error tensors, in uint8 (FQT) or float32.
  */
 import { size } from '../quant/types.js';
+import { logitsProducer } from './activation.js';
 import type { TrainedChain } from './model.js';
 
 export interface RamEstimate {
@@ -18,8 +19,9 @@ export interface RamEstimate {
 /**
  * `mode` float32: weights, biases, a full gradient buffer, activations and errors in 4 bytes.
  * uint8 (FQT): uint8 weights + int32 bias, a binary32 update buffer for the largest layer's
- * floor(lambdaMax * N) structures (§6.6.6), uint8 activations and errors, the int32 accumulator of
- * the largest propagated error, and the per-structure magnitudes.
+ * floor(lambdaMax * N) structures (§6.6.6), the es binary32 means of a trained logits producer
+ * (§6.6.6 step 2a), uint8 activations and errors, the int32 accumulator of the largest propagated
+ * error, and the per-structure magnitudes.
  */
 export function trainRamEstimate(
   chain: TrainedChain,
@@ -58,6 +60,9 @@ export function trainRamEstimate(
     )
       scratch = Math.max(scratch, inSize * 4);
   }
+  const producer = logitsProducer(chain)?.op;
+  if (mode === 'uint8' && producer?.weighted && trained.includes(producer.index))
+    gradients += producer.weighted.elements * 4;
   gradients += update;
   activations += size(chain.logits.shape) * b;
   const total = weights + gradients + activations + errors + scratch;

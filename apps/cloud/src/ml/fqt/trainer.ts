@@ -4,70 +4,21 @@
  * error ranges, dynamic partial updates (§4.4.1) and per-tensor requantization of the weights.
  * Each step returns the protocol's TRAIN_METRICS fields and GRAD_UPDATE messages.
  */
-import {
-  deviceMessageId,
-  type EpsModeName,
-  type GradKindName,
-  type GradUpdate,
-  updatedStructures,
-} from '@tinyfleet/protocol/messages';
+import { deviceMessageId, type GradUpdate, updatedStructures } from '@tinyfleet/protocol/messages';
 import { argmax, Interpreter } from '../quant/interpreter.js';
-import type { QGraph, QNode } from '../quant/types.js';
-import { type BackwardContext, backwardSample, type LayerStep } from './backprop.js';
+import type { QGraph, QNode, QValue } from '../quant/types.js';
+import { LogitsTracker, logitsProducer } from './activation.js';
+import { type BackwardContext, backwardSample, type LayerStep, meanRows } from './backprop.js';
+import { checkConfig, type FqtConfig, type Sample, type StepResult } from './config.js';
 import { FqtError } from './errors.js';
 import { outputError } from './loss.js';
 import { gradUpdateMessages } from './message.js';
 import { type ChainOp, type TrainedChain, trainedChain } from './model.js';
 import { f32, i2f, type Range, ratioF32, topK, Xorshift32 } from './numerics.js';
 import { quantizeAccumulators } from './range.js';
-import { elementIndex, type LayerParams, type UpdateRule, updateLayer } from './update.js';
+import { elementIndex, type LayerParams, updateLayer } from './update.js';
 
-export interface FqtConfig {
-  /** Op indices (QGraph node = artifact op) to train, CONV2D / DEPTHWISE / CONV1D / DENSE. */
-  readonly layers: readonly number[];
-  readonly lambdaMin: number;
-  readonly lambdaMax: number;
-  readonly learningRate: number;
-  /** Learning rate of the (not standardized) bias update (PROTOCOL.md §6.6.6 step 4); default `learningRate`. */
-  readonly biasLearningRate?: number;
-  readonly batchSize: number;
-  readonly epsMode: EpsModeName;
-  /** EMA rate of error ranges (`ee`): 0 = fixed [-1, 1], 1 = this sample's range. */
-  readonly emaErrors: number;
-  /** EMA rate of weight ranges (`ew`): 1 = exact min/max. */
-  readonly emaWeights: number;
-  /**
-   * Rounding of the weight requantization (PROTOCOL.md §6.6.6 step 3): `nearest` (half to even, the
-   * default) or `stochastic` (§6.6.10, xorshift32 seeded by `roundingSeed`).
-   */
-  readonly rounding?: 'nearest' | 'stochastic';
-  /**
-   * Step direction (PROTOCOL.md §6.6.6, §6.6.10): `standardized` (default, the paper's (g - mean) / std),
-   * `centered` (g - mean), `sgd` (g).
-   */
-  readonly update?: UpdateRule;
-  readonly roundingSeed?: number;
-  readonly gradKind?: GradKindName;
-  readonly sessionId?: number;
-}
-
-export interface Sample {
-  readonly x: Uint8Array;
-  readonly y: number;
-}
-
-export interface StepResult {
-  readonly step: number;
-  readonly samplesSeen: number;
-  readonly loss: number;
-  readonly accuracy: number;
-  /** Σk / ΣN over the trained layers (TRAIN_METRICS `ur`). */
-  readonly updateRate: number;
-  readonly macs: { readonly wgrad: number; readonly eprop: number };
-  /** Per trained op: k and |eps|. */
-  readonly layers: ReadonlyArray<{ readonly layer: number; readonly k: number; readonly eps: number }>;
-  readonly gradUpdates: GradUpdate[];
-}
+export type { FqtConfig, Sample, StepResult };
 
 export class FqtTrainer {
   readonly chain: TrainedChain;
@@ -80,18 +31,17 @@ export class FqtTrainer {
   private seen = 0;
   private messageCounter = 0;
   private readonly rng: Xorshift32 | undefined;
+  /** PROTOCOL.md §6.6.6 step 2a: op index of the logits producer when it is trained, else -1. */
+  private readonly centered: number;
+  /** PROTOCOL.md §6.6.7: the logits tracker (ea > 0). */
+  private readonly tracker: LogitsTracker | null = null;
 
   constructor(
     readonly graph: QGraph,
     readonly config: FqtConfig,
   ) {
     const c = config;
-    if (!(c.lambdaMin >= 0 && c.lambdaMin <= c.lambdaMax && c.lambdaMax <= 1))
-      throw new FqtError('BAD_CONFIG', `need 0 <= lambda_min <= lambda_max <= 1 (PROTOCOL.md §4.4.1)`);
-    if (!(c.learningRate > 0 && Number.isFinite(c.learningRate)))
-      throw new FqtError('BAD_CONFIG', 'learning rate must be finite and > 0');
-    if (!(Number.isInteger(c.batchSize) && c.batchSize >= 1 && c.batchSize <= 256))
-      throw new FqtError('BAD_CONFIG', 'batch size must be 1..256');
+    checkConfig(c);
     this.chain = trainedChain(graph, c.layers);
     for (const op of this.chain.ops) {
       if (!op.weighted || !c.layers.includes(op.index)) continue;
@@ -106,12 +56,18 @@ export class FqtTrainer {
       });
     }
     this.rng = c.rounding === 'stochastic' ? new Xorshift32(c.roundingSeed ?? 0) : undefined;
+    const producer = logitsProducer(this.chain);
+    this.centered = producer && this.params.has(producer.op.index) ? producer.op.index : -1;
+    // PROTOCOL.md §6.6.7: the logits tracker (ea > 0; without a logits producer ea has no effect)
+    const ea = c.emaActivations ?? 0;
+    if (ea > 0 && producer) this.tracker = new LogitsTracker(producer.op, producer.values, ea);
     this.suffix = this.buildSuffix();
   }
 
   /** The graph with the current (trained) weights. */
   currentGraph(): QGraph {
-    return { ...this.graph, nodes: this.graph.nodes.map((n, i) => this.withParams(n, i)) };
+    const nodes = this.graph.nodes.map((n, i) => this.withParams(n, i));
+    return { ...this.graph, values: this.values(), nodes };
   }
 
   /** Logits of one sample with the current weights. */
@@ -157,9 +113,11 @@ export class FqtTrainer {
           : Uint16Array.from({ length: ls.magnitudes.length }, (_, i) => i),
       macs,
     };
+    const tr = this.tracker;
     for (const s of batch) {
       const vals = this.forward(s.x);
-      const out = outputError(vals.get(this.chain.logits.name)!, this.chain.logits.q, s.y);
+      if (tr) tr.observe(vals.get(tr.op.node.inputs[0]!)!, this.weightsOf(tr.op), this.biasOf(tr.op));
+      const out = outputError(vals.get(this.chain.logits.name)!, tr?.qp ?? this.chain.logits.q, s.y);
       lossSum = f32(lossSum + out.loss);
       if (out.correct) correct++;
       if (streaming) {
@@ -180,6 +138,7 @@ export class FqtTrainer {
     const loss = f32(lossSum / f32(bs));
     if (!Number.isFinite(loss)) throw new FqtError('OUT_OF_RANGE', 'loss is not finite');
     if (!streaming) this.maxLoss = Math.max(this.maxLoss, loss);
+    if (tr) tr.endStep(this.weightsOf(tr.op).qp.scale); // PROTOCOL.md §6.6.7: before the update
     this.stepCount++;
     this.seen += bs;
     const layers: { layer: number; k: number; eps: number }[] = [];
@@ -189,22 +148,9 @@ export class FqtTrainer {
     for (const [idx, ls] of trained) {
       const op = this.op(idx);
       const w = op.weighted!;
-      let rows = ls.rows!;
-      let grad = ls.grad;
-      let biasGrad = ls.biasGrad;
-      if (!streaming) {
-        // PROTOCOL.md §6.6.8: with bs > 1 every structure was accumulated; choose now
-        rows = this.choose(op, ls, loss, bs);
-        grad = new Float32Array(rows.length * w.elements);
-        biasGrad = new Float32Array(rows.length);
-        rows.forEach((s, r) => {
-          grad.set(ls.grad.subarray(s * w.elements, (s + 1) * w.elements), r * w.elements);
-          biasGrad[r] = ls.biasGrad[s]!;
-        });
-        const inv = f32(bs);
-        for (let i = 0; i < grad.length; i++) grad[i] = f32(grad[i]! / inv);
-        for (let i = 0; i < biasGrad.length; i++) biasGrad[i] = f32(biasGrad[i]! / inv);
-      }
+      // PROTOCOL.md §6.6.8: with bs > 1 every structure was accumulated; choose now
+      const rows = streaming ? ls.rows! : this.choose(op, ls, loss, bs);
+      const { grad, biasGrad } = streaming ? ls : meanRows(ls, rows, w.elements, bs);
       const delta = updateLayer(this.params.get(idx)!, {
         selected: rows,
         grad,
@@ -216,6 +162,7 @@ export class FqtTrainer {
         rate: c.emaWeights,
         inputScale: op.x.q.scale,
         mode: c.update ?? 'standardized',
+        recentre: idx === this.centered,
         ...(this.rng ? { rng: this.rng } : {}),
       });
       kSum += rows.length;
@@ -269,6 +216,15 @@ export class FqtTrainer {
     return topK(ls.magnitudes, k);
   }
 
+  /** The values of the graph, the tracked logits with their current qparams (PROTOCOL.md §6.6.7). */
+  private values(): ReadonlyMap<string, QValue> {
+    const tr = this.tracker;
+    if (!tr) return this.graph.values;
+    const m = new Map(this.graph.values);
+    for (const name of tr.values) m.set(name, { ...m.get(name)!, q: tr.qp });
+    return m;
+  }
+
   private op(index: number): ChainOp {
     const op = this.chain.ops.find((o) => o.index === index);
     if (!op) throw new FqtError('BAD_CONFIG', `op ${index} is not in the trained chain`);
@@ -280,6 +236,10 @@ export class FqtTrainer {
     if (p) return { q: p.w, qp: p.wq };
     const w = op.weighted!.node.weight;
     return { q: w.data as Uint8Array, qp: { scale: w.scales[0]!, zeroPoint: w.zeroPoints[0]! } };
+  }
+
+  private biasOf(op: ChainOp): Int32Array {
+    return this.params.get(op.index)?.bias ?? op.weighted!.node.bias.data;
   }
 
   private withParams(n: QNode, index: number): QNode {
@@ -301,7 +261,14 @@ export class FqtTrainer {
   /** Prepare of the trained chain with the current weights (PROTOCOL.md §6.2.2 multipliers). */
   private buildSuffix(): Interpreter {
     const nodes = this.chain.ops.map((o) => this.withParams(o.node, o.index));
-    return new Interpreter({ ...this.graph, input: this.chain.input, output: this.chain.logits.name, nodes });
+    const values = this.values();
+    return new Interpreter({
+      ...this.graph,
+      values,
+      input: this.chain.input,
+      output: this.chain.logits.name,
+      nodes,
+    });
   }
 
   /** Forward of one sample; every value of the chain is kept for the backward pass. */

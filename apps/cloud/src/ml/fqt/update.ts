@@ -1,7 +1,8 @@
 /**
  * Weight update of one trained layer (PROTOCOL.md §6.6.6): per selected structure the binary32
- * gradient is standardized, the structure's real weights move by -lr * ĝ, the whole tensor is
- * requantized with the weight range tracker, and the int32 bias follows the new weight scale.
+ * gradient is standardized, the structure's real weights move by -lr * ĝ, the logits producer is
+ * re-centred, the whole tensor is requantized with the weight range tracker, and the int32 bias
+ * follows the new weight scale.
  */
 import { saturate32 } from '../quant/requant.js';
 import type { QParams } from '../quant/types.js';
@@ -65,6 +66,11 @@ export interface UpdateInput {
    * a selected structure, in tensor index order. Absent: round half to even everywhere.
    */
   readonly rng?: Xorshift32;
+  /**
+   * PROTOCOL.md §6.6.6 step 2a: re-centre every structure (and the bias) on the per-element mean
+   * over the structures; set for the logits producer only.
+   */
+  readonly recentre?: boolean;
 }
 
 /**
@@ -113,6 +119,16 @@ export function updateLayer(p: LayerParams, u: UpdateInput): Float32Array {
       real[i] = f32(real[i]! - f32(lr * gHat[j]!));
     }
   }
+  if (u.recentre) {
+    // PROTOCOL.md §6.6.6 step 2a: mean over the structures per element, s ascending, then subtract
+    const n = p.bias.length;
+    for (let j = 0; j < es; j++) {
+      let sum = 0;
+      for (let s = 0; s < n; s++) sum = f32(sum + real[index(s, j)]!);
+      const mean = f32(sum / f32(n));
+      for (let s = 0; s < n; s++) real[index(s, j)] = f32(real[index(s, j)]! - mean);
+    }
+  }
   // PROTOCOL.md §6.6.6 step 3: requantize the whole tensor with the tracked range
   let lo = real[0]!;
   let hi = real[0]!;
@@ -138,12 +154,22 @@ export function updateLayer(p: LayerParams, u: UpdateInput): Float32Array {
   const newBiasScale = f32(f32(u.inputScale) * wq.scale);
   const selectedAt = new Map<number, number>();
   for (let r = 0; r < selected.length; r++) selectedAt.set(selected[r]!, r);
+  const bReal = new Float32Array(p.bias.length);
   for (let s = 0; s < p.bias.length; s++) {
     let b = f32(oldBiasScale * i2f(p.bias[s]!));
     const r = selectedAt.get(s);
     if (r !== undefined) b = f32(b - f32(biasLr * u.biasGrad[r]!));
-    p.bias[s] = saturate32(roundHalfEven(f32(b / newBiasScale)));
+    bReal[s] = b;
   }
+  if (u.recentre) {
+    // PROTOCOL.md §6.6.6 step 4 with step 2a: the bias mean, s ascending
+    let sum = 0;
+    for (const b of bReal) sum = f32(sum + b);
+    const mean = f32(sum / f32(bReal.length));
+    for (let s = 0; s < bReal.length; s++) bReal[s] = f32(bReal[s]! - mean);
+  }
+  for (let s = 0; s < p.bias.length; s++)
+    p.bias[s] = saturate32(roundHalfEven(f32(bReal[s]! / newBiasScale)));
   const delta = new Float32Array(selected.length * es);
   for (let r = 0; r < selected.length; r++)
     for (let j = 0; j < es; j++) {

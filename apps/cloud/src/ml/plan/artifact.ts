@@ -8,22 +8,12 @@ import type { ArtifactModel, ArtifactTensor, ArtifactTraining } from '@tinyfleet
 import { PlanError } from './errors.js';
 import { planGraphOf } from './graph.js';
 import { planInference } from './memory.js';
-import { planTraining } from './training.js';
+import { planTraining, TRAINING_DEFAULTS } from './training.js';
+
+export { TRAINING_DEFAULTS };
 
 /** Error tensors start on a fixed [-1, 1] range (RESEARCH.md §1, poster version). */
 const ERROR_QUANT = { kind: 'PER_TENSOR', scale: Math.fround(2 / 255), zeroPoint: 128 } as const;
-
-/** Training defaults written with a trainable set; a session may override them (§4.4, §5.7). */
-export const TRAINING_DEFAULTS: Omit<ArtifactTraining, 'trainableOps'> = {
-  lambdaMin: Math.fround(0.1),
-  lambdaMax: 1,
-  learningRate: Math.fround(0.01),
-  batchSize: 1,
-  epsMode: 'LOSS_RATIO',
-  emaActivations: Math.fround(0.05),
-  emaErrors: Math.fround(0.05),
-  emaWeights: Math.fround(0.01),
-};
 
 export type TrainingOptions = Partial<Omit<ArtifactTraining, 'trainableOps'>>;
 
@@ -52,7 +42,7 @@ export function withPlan(
       training: null,
     };
   }
-  const tr = planTraining(g, inf, trainable);
+  const tr = planTraining(g, inf, trainable, { ...TRAINING_DEFAULTS, ...defaults });
   for (const i of tr.trainableOps) {
     const op = g.ops[i]!;
     for (const id of [op.weight, op.bias]) {

@@ -31,8 +31,18 @@ export interface PlanOp {
   readonly bias?: number | undefined;
   /** Window elements of a pool (`window_h * window_w`), else 1. */
   readonly window: number;
-  /** Fused clamp narrower than the dtype's range (the backward pass masks with the output). */
+  /**
+   * The backward pass masks the error with the saved output (PROTOCOL.md §6.6.3): for a UINT8 output a
+   * ReLU cut (`act_min` = the output zero point) or `act_max` < 255; for INT8 a clamp narrower than the range.
+   */
   readonly clamped: boolean;
+  /** MAXPOOL2D / AVGPOOL2D windows overlap (a stride smaller than the window on some axis). */
+  readonly overlap: boolean;
+  /**
+   * A weighted op with the plain clamp [0, 255] and a UINT8 output zero point other than 0: a logits
+   * producer candidate of §6.6.6 step 2a (re-centred when it is the chain's last weighted op).
+   */
+  readonly plainClamp: boolean;
 }
 
 export interface PlanGraph {
@@ -77,10 +87,17 @@ export function planGraphOf(model: ArtifactModel): PlanGraph {
     const weighted = WEIGHTED_KINDS.has(op.kind);
     const ins = weighted ? op.inputs.slice(0, 1) : op.inputs;
     for (const i of [...op.inputs, op.output]) get(i);
-    const dtype = get(op.output).dtype;
-    const lo = dtype === 'INT8' ? -128 : 0;
-    const hi = dtype === 'INT8' ? 127 : 255;
-    const clamped = 'actMin' in op && dtype !== 'FLOAT32' && (op.actMin > lo || op.actMax < hi);
+    const out = get(op.output);
+    const dtype = out.dtype;
+    const zy = out.quant.kind === 'PER_TENSOR' ? out.quant.zeroPoint : undefined;
+    const clamped =
+      'actMin' in op &&
+      (dtype === 'UINT8'
+        ? op.actMin === zy || op.actMax < 255
+        : dtype === 'INT8' && (op.actMin > -128 || op.actMax < 127));
+    const plainClamp =
+      weighted && 'actMin' in op && dtype === 'UINT8' && op.actMin === 0 && op.actMax === 255 && zy !== 0;
+    const overlap = 'windowH' in op && (op.strideH < op.windowH || op.strideW < op.windowW);
     return {
       kind: op.kind,
       inputs: ins,
@@ -88,6 +105,8 @@ export function planGraphOf(model: ArtifactModel): PlanGraph {
       weight: weighted ? op.inputs[1] : undefined,
       bias: weighted ? op.inputs[2] : undefined,
       clamped,
+      overlap,
+      plainClamp,
       window: 'windowH' in op ? op.windowH * op.windowW : 1,
     };
   });

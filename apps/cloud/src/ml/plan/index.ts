@@ -15,4 +15,10 @@ export { type McuProfile, PROFILES, profileByName, slotBytes } from './profiles.
 export { type Limit, type PlanOptions, type PlanReport, planModel } from './report.js';
 export { artifactBytes } from './size.js';
 export { parseTrainable, weightedOps } from './trainable.js';
-export { planTraining, type TrainingPlan, type TrainTensor } from './training.js';
+export {
+  planTraining,
+  type ScratchParams,
+  type TrainingPlan,
+  type TrainTensor,
+  trainScratchBytes,
+} from './training.js';

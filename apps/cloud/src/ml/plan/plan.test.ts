@@ -11,7 +11,7 @@ import { profileByName } from './profiles.js';
 import { planModel } from './report.js';
 import { artifactBytes } from './size.js';
 import { parseTrainable } from './trainable.js';
-import { planTraining } from './training.js';
+import { planTraining, trainScratchBytes } from './training.js';
 
 const ref = floatToArtifactModel(refCnn());
 const g = planGraphOf(ref);
@@ -49,7 +49,17 @@ describe('ref-cnn plan, by hand (PROTOCOL.md §5.6)', () => {
     ]);
     expect(t.arenaBytes).toBe(16224);
     expect(t.ramCopyBytes).toBe(4608 + 128 + 8000 + 48);
-    expect(t.scratchBytes).toBe(800 * 4);
+    // tf_train_mem.c tf_train_carve, each 16-aligned: acc (fc input 800; pool2 2x2/2 needs no sums) 3200, gint (es
+    // 800) 3200, softmax p 10 + scratch 40, fc re-centring means 3200, stats 32 rows x 8, conv2 (N 32,
+    // R 32, es 144) 128 + 64 + 128 + 128 + 18432, fc (N 10, R 10, es 800) 40 + 20 + 40 + 40 + 32000
+    expect(t.scratchBytes).toBe(60976);
+    // at 10%: R 3 and 1; the same up to the means (9664), then stats 24, conv2 128 + 64 + 128 + 12 + 1728,
+    // fc 40 + 20 + 40 + 4 + 3200, with the 16-alignment of every buffer start
+    expect(trainScratchBytes(g, [2, 5], { lambdaMin: 0.1, lambdaMax: 0.1, batchSize: 1 })).toBe(15104);
+    // bs > 1: every structure's gradient row is held (the selection needs the whole batch)
+    expect(trainScratchBytes(g, [2, 5], { lambdaMin: 0.1, lambdaMax: 0.1, batchSize: 4 })).toBe(60976);
+    // fc alone: no conv2 rows, acc is the logits (nothing above fc propagates)
+    expect(trainScratchBytes(g, [5])).toBe(48 + 3200 + 16 + 48 + 3200 + 80 + 48 + 32 + 48 + 48 + 32000);
   });
 
   it('reports MACs, sizes and fit on cortex-m4', () => {
@@ -57,7 +67,7 @@ describe('ref-cnn plan, by hand (PROTOCOL.md §5.6)', () => {
     expect(r.macs).toBe(26 * 26 * 16 * 9 + 11 * 11 * 32 * 144 + 8000);
     expect(r.backward_macs).toBe(11 * 11 * 32 * 144 + 2 * 8000);
     expect(r.ram_bytes).toBe(13520 + 12784 + 16 * 1024);
-    expect(r.train_ram_bytes).toBe(16224 + 12784 + 3200 + 16 * 1024);
+    expect(r.train_ram_bytes).toBe(16224 + 12784 + 60976 + 16 * 1024);
     expect(r.fits).toBe(true);
     const tenth = planModel(g, profileByName('cortex-m4'), { trainable: [2, 5], updateRate: 0.1 });
     expect(tenth.backward_macs).toBe(Math.round((3 / 32) * 557568 + 2 * 800));

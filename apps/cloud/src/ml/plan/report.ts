@@ -4,8 +4,9 @@
  * - `flash_bytes`: the artifact content (size.ts), which must fit one model slot (profiles.ts `slotBytes`).
  * - `ram_bytes`: inference arena + RAM copies of the trainable weights (loaded even for inference,
  *   §5.6) + the profile's runtime RAM.
- * - `train_ram_bytes`: training arena + RAM copies + gradient scratch + runtime RAM; 0 without a
- *   trainable set.
+ * - `train_ram_bytes`: training arena + RAM copies + the training engine's scratch (training.ts
+ *   `trainScratchBytes`, for the session parameters `training`, default the artifact defaults) +
+ *   runtime RAM; 0 without a trainable set.
  * - `macs`, `latency_ms`, `energy_mj`: one forward pass; `backward_macs`, `train_latency_ms`,
  *   `train_energy_mj`: one training step (forward + backward + update) at `update_rate`.
  * - `fits`: every limit holds; `limits` names the ones that fail (`ram`, `flash`, `train_ram`).
@@ -15,7 +16,7 @@ import type { PlanGraph } from './graph.js';
 import { planInference } from './memory.js';
 import { type McuProfile, slotBytes } from './profiles.js';
 import { artifactBytes } from './size.js';
-import { planTraining } from './training.js';
+import { planTraining, type ScratchParams } from './training.js';
 
 export type Limit = 'ram' | 'flash' | 'train_ram';
 
@@ -24,6 +25,8 @@ export interface PlanOptions {
   readonly trainable?: readonly number[];
   /** Dynamic partial update rate in (0, 1] for the backward cost (default 1). */
   readonly updateRate?: number;
+  /** λ_min, λ_max and the batch size the training scratch is sized for (default TRAINING_DEFAULTS). */
+  readonly training?: ScratchParams;
 }
 
 export interface PlanReport {
@@ -59,7 +62,7 @@ export function planModel(g: PlanGraph, p: McuProfile, o: PlanOptions = {}): Pla
   const inf = planInference(g);
   const trainable = o.trainable ?? [];
   const rate = o.updateRate ?? 1;
-  const tr = trainable.length > 0 ? planTraining(g, inf, trainable) : null;
+  const tr = trainable.length > 0 ? planTraining(g, inf, trainable, o.training) : null;
   const fwd = forwardCost(g, p);
   const bwd = tr ? backwardCost(g, tr, p, rate) : { macs: 0, cycles: 0 };
   const ramCopy = tr?.ramCopyBytes ?? 0;

@@ -17,14 +17,33 @@
  * - Per buffer, not per tensor: a RESHAPE output shares its input's bytes in the arena, and so shares
  *   its input's SAVED copy and ERROR tensor; their `ref` is the buffer's root tensor (the input side).
  * - Trainable weights and biases are RAM_COPY (§5.5.2); frozen weights stay in flash.
- * - `scratchBytes`: one int32 gradient per element of the largest structure (conv filter / dense row),
- *   for the per-structure standardization (g - mean) / std before the update; not an artifact tensor.
+ * - `scratchBytes`: what the device's training engine takes besides the arena (not artifact tensors),
+ *   `trainScratchBytes`, the same sum as firmware-templates/src/train/tf_train_mem.c `tf_train_carve`.
  */
+import type { ArtifactTraining } from '@tinyfleet/protocol/artifact';
+import { updatedStructures } from '@tinyfleet/protocol/messages';
 import { PlanError } from './errors.js';
 import { elements, type PlanGraph, WEIGHTED_KINDS } from './graph.js';
 import { align16, type Buffer, placeGreedy } from './greedy.js';
 import type { Interval } from './liveness.js';
 import type { InferencePlan } from './memory.js';
+
+/** Training defaults written with a trainable set; a session may override them (§4.4, §5.7). */
+export const TRAINING_DEFAULTS: Omit<ArtifactTraining, 'trainableOps'> = {
+  lambdaMin: Math.fround(0.1),
+  lambdaMax: 1,
+  learningRate: Math.fround(0.01),
+  batchSize: 1,
+  epsMode: 'LOSS_RATIO',
+  emaActivations: Math.fround(0.05),
+  emaErrors: Math.fround(0.05),
+  emaWeights: Math.fround(0.01),
+  update: 'STANDARDIZED', // §6.6.10 defaults, TRAIN record bytes 27, 28
+  rounding: 'NEAREST',
+};
+
+/** The session parameters the scratch depends on (§5.7; default TRAINING_DEFAULTS). */
+export type ScratchParams = Pick<ArtifactTraining, 'lambdaMin' | 'lambdaMax' | 'batchSize'>;
 
 export interface TrainTensor extends Interval {
   readonly kind: 'SAVED' | 'ERROR';
@@ -74,7 +93,67 @@ export function structureSize(g: PlanGraph, op: number): { structures: number; s
   return { structures, size: elements(w.shape) / structures };
 }
 
-export function planTraining(g: PlanGraph, inf: InferencePlan, trainable: readonly number[]): TrainingPlan {
+const align = (n: number): number => (n + 15) & ~15;
+
+/**
+ * Bytes of scratch the device's training engine (tf_train.h) takes for a session on `trainOps` with
+ * `p`, each buffer 16-aligned, in the engine's order: int32 accumulators (the largest of the logits,
+ * the input of every weighted or average-pool op of the chain above the first trained op, the routing
+ * sums of an overlapping MAXPOOL2D), one int32 gradient row (the largest es), the logits' softmax
+ * probabilities (u8) and softmax scratch (int32), the es binary32 means of a trained logits producer
+ * (§6.6.6 step 2a), 2 binary32 statistics per held row (§6.6.6 step 1), then per trained op N u32
+ * magnitudes, N u16 selection, N i32 bias sums, R binary32 bias gradients and R x es binary32 gradient
+ * rows, R = max(1, floor(λ_max N)) (§6.6.8 at |eps| = 1) for bs = 1 and N for bs > 1.
+ */
+export function trainScratchBytes(
+  g: PlanGraph,
+  trainOps: readonly number[],
+  p: ScratchParams = TRAINING_DEFAULTS,
+): number {
+  const first = trainOps[0]!;
+  let last = g.ops.length - 1;
+  if (g.ops[last]!.kind === 'SOFTMAX' && last > 0) last--; // §6.6.2: a final SOFTMAX is not in the chain
+  const out = (i: number): number => elements(g.tensors[g.ops[i]!.output]!.shape);
+  const input = (i: number): number => elements(g.tensors[g.ops[i]!.inputs[0]!]!.shape);
+  const logits = out(last);
+  let acc = logits;
+  for (let i = first + 1; i <= last; i++) {
+    const op = g.ops[i]!;
+    let n = 0;
+    if (WEIGHTED_KINDS.has(op.kind) || op.kind === 'AVGPOOL2D' || op.kind === 'GLOBAL_AVGPOOL') n = input(i);
+    else if (op.kind === 'MAXPOOL2D' && op.overlap) n = input(i);
+    acc = Math.max(acc, n);
+  }
+  const layers = trainOps.map((i) => {
+    const { structures, size } = structureSize(g, i);
+    const k = updatedStructures(structures, p.lambdaMin, p.lambdaMax, 1);
+    return { n: structures, es: size, rows: p.batchSize === 1 ? k : structures };
+  });
+  let producer = last;
+  while (producer > first && g.ops[producer]!.kind === 'RESHAPE') producer--;
+  const pop = g.ops[producer]!;
+  const recentred =
+    pop.plainClamp && pop.kind !== 'DEPTHWISE_CONV2D' && trainOps.includes(producer)
+      ? structureSize(g, producer).size
+      : 0;
+  const takes = [
+    acc * 4,
+    Math.max(1, ...layers.map((l) => l.es)) * 4,
+    logits,
+    logits * 4,
+    ...(recentred > 0 ? [recentred * 4] : []),
+    Math.max(1, ...layers.map((l) => l.rows)) * 8,
+    ...layers.flatMap((l) => [l.n * 4, l.n * 2, l.n * 4, l.rows * 4, l.rows * l.es * 4]),
+  ];
+  return takes.reduce((used, b) => align(used) + b, 0);
+}
+
+export function planTraining(
+  g: PlanGraph,
+  inf: InferencePlan,
+  trainable: readonly number[],
+  params: ScratchParams = TRAINING_DEFAULTS,
+): TrainingPlan {
   const trainOps = checkTrainable(g, trainable);
   const n = g.ops.length;
   const root = (id: number): number => inf.liveness.root.get(id)!;
@@ -141,13 +220,12 @@ export function planTraining(g: PlanGraph, inf: InferencePlan, trainable: readon
   const extras = specs.map((s, k) => ({ ...s, offset: placement.offsets.get(-(k + 1))! }));
 
   let ramCopyBytes = 0;
-  let scratchBytes = 0;
   for (const i of trainOps) {
     const op = g.ops[i]!;
     ramCopyBytes += align16(g.tensors[op.weight!]!.bytes);
     if (op.bias !== undefined) ramCopyBytes += align16(g.tensors[op.bias]!.bytes);
-    scratchBytes = Math.max(scratchBytes, 4 * structureSize(g, i).size);
   }
+  const scratchBytes = trainScratchBytes(g, trainOps, params);
   return {
     trainableOps: trainOps,
     backwardOps,
