@@ -1,11 +1,18 @@
 import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
 import { constraintsFor } from '../../ml/nas/cost/constraints.js';
-import { PROFILES, profileByName } from '../../ml/nas/cost/profiles.js';
-import { DEFAULT_ENSEMBLE, isProxyName, type ProxyName } from '../../ml/nas/proxies/types.js';
+import { finalizeSelection } from '../../ml/nas/final.js';
+import { formatMoboNas, MOBO_DEFAULT_BUDGET, MOBO_STRATEGY, moboNas } from '../../ml/nas/mobo/index.js';
+import {
+  DEFAULT_ENSEMBLE,
+  DEFAULT_PROXY_BATCH,
+  isProxyName,
+  type ProxyName,
+} from '../../ml/nas/proxies/types.js';
 import { CandidateEvaluator, proxyBatch } from '../../ml/nas/search/candidate.js';
+import { ScoringPool } from '../../ml/nas/search/pool.js';
 import { normalise, STRATEGIES, searchArchive, selectTop } from '../../ml/nas/search/run.js';
-import { decode } from '../../ml/nas/space/decode.js';
-import { trainBriefly } from '../../ml/nas/train.js';
+import { PROFILES, profileByName } from '../../ml/plan/profiles.js';
 import { type FlagSpecs, number, oneOf, parseFlags, required, str, UsageError } from '../args.js';
 import type { Command } from './command.js';
 import { loadData } from './data.js';
@@ -20,42 +27,61 @@ const flags: FlagSpecs = {
   target: {
     type: 'string',
     value: 'PROFILE',
-    help: `target MCU: ${Object.keys(PROFILES).join(', ')} (cortex-m4)`,
+    help: `target MCU (the planner's table): ${PROFILES.map((x) => x.name).join(', ')} (cortex-m4)`,
   },
-  ram: { type: 'string', value: 'BYTES', help: 'RAM limit (suffix K or M allowed; default: the profile)' },
+  ram: {
+    type: 'string',
+    value: 'BYTES',
+    help: "limit of the planner's RAM: arena + runtime (suffix K or M allowed; default: the profile's RAM)",
+  },
   flash: {
     type: 'string',
     value: 'BYTES',
-    help: 'flash limit (suffix K or M allowed; default: the profile)',
+    help: 'limit of the model artifact (suffix K or M allowed; default: one model slot of the profile)',
   },
-  'latency-ms': { type: 'string', value: 'MS', help: 'estimated latency limit (MACs x cycles/MAC / clock)' },
+  'latency-ms': { type: 'string', value: 'MS', help: "latency limit (the planner's cycle model)" },
   'max-macs': {
     type: 'string',
     value: 'N',
     help: 'MACs per inference limit (25e6; also bounds scoring time)',
   },
-  strategy: { type: 'string', value: 'NAME', help: `search strategy: ${STRATEGIES.join(', ')} (zero-shot)` },
+  strategy: {
+    type: 'string',
+    value: 'NAME',
+    help: `search strategy: ${[...STRATEGIES, MOBO_STRATEGY].join(', ')} (zero-shot); mobo-ars trains every evaluated candidate (GP surrogate + ARS policies, apps/cloud/src/ml/nas/mobo/README.md)`,
+  },
   top: {
     type: 'string',
     value: 'K',
     help: 'models selected by hypervolume subset selection and trained (5)',
   },
-  budget: { type: 'string', value: 'N', help: 'distinct candidates evaluated (1000)' },
+  budget: {
+    type: 'string',
+    value: 'N',
+    help: `distinct candidates evaluated (1000); mobo-ars: candidates trained (${MOBO_DEFAULT_BUDGET})`,
+  },
   population: { type: 'string', value: 'N', help: 'NSGA-II population size (50)' },
   proxies: {
     type: 'string',
     value: 'LIST',
     help: `comma-separated proxies of the ensemble (${DEFAULT_ENSEMBLE.join(',')})`,
   },
-  'proxy-batch': { type: 'string', value: 'N', help: 'samples the proxies see (32)' },
+  'proxy-batch': { type: 'string', value: 'N', help: `samples the proxies see (${DEFAULT_PROXY_BATCH})` },
+  workers: { type: 'string', value: 'N', help: 'scoring worker threads (min(2, cores); 0: in this thread)' },
   'train-epochs': {
     type: 'string',
     value: 'E',
-    help: 'training epochs of each selected model (1; 0: no training)',
+    help: 'training epochs of each selected model, then PTQ and the planner check (1; 0: no training)',
   },
+  lr: { type: 'string', value: 'X', help: 'learning rate of the final training (SGD, cosine; 0.05)' },
   'train-limit': { type: 'string', value: 'N', help: 'train on the first N samples only' },
   seed: { type: 'string', value: 'S', help: 'seed of search, init and training (0)' },
   threads: { type: 'string', value: 'N', help: 'training threads (min(2, cores))' },
+  'out-dir': {
+    type: 'string',
+    value: 'DIR',
+    help: 'write each trained model that fits as a model artifact DIR/nas-<rank>.tfm (ready for OTA)',
+  },
   json: { type: 'boolean', help: 'print one JSON object with the results on stdout' },
 };
 
@@ -78,19 +104,23 @@ export const nasCommand: Command = {
   name: 'nas',
   summary: 'Zero-shot multi-objective NAS for a target MCU: search, pick k Pareto models, train them.',
   usage:
-    'tinyfleet nas --dataset D --target PROFILE [--ram N --flash N --latency-ms N] --strategy zero-shot|random --top K [--train-epochs E] [--json]',
+    'tinyfleet nas --dataset D --target PROFILE [--ram N --flash N --latency-ms N] --strategy zero-shot|random|mobo-ars --top K [--train-epochs E] [--json]',
   flags,
   positionals: 0,
   async run(argv, io) {
     const p = parseFlags(argv, flags, 0);
     const datasetName = required(p, 'dataset');
     const profile = profileByName(str(p, 'target') ?? 'cortex-m4');
-    const strategy = oneOf(p, 'strategy', STRATEGIES) ?? 'zero-shot';
+    const strategy = oneOf(p, 'strategy', [...STRATEGIES, MOBO_STRATEGY]) ?? 'zero-shot';
     const top = number(p, 'top', { integer: true, min: 1 }) ?? 5;
-    const budget = number(p, 'budget', { integer: true, min: 2 }) ?? 1000;
+    const budget =
+      number(p, 'budget', { integer: true, min: 2 }) ??
+      (strategy === MOBO_STRATEGY ? MOBO_DEFAULT_BUDGET : 1000);
     const population = number(p, 'population', { integer: true, min: 2 }) ?? 50;
     const proxies = proxyList(str(p, 'proxies'));
-    const nBatch = number(p, 'proxy-batch', { integer: true, min: 2 }) ?? 32;
+    const nBatch = number(p, 'proxy-batch', { integer: true, min: 2 }) ?? DEFAULT_PROXY_BATCH;
+    const workers = number(p, 'workers', { integer: true, min: 0 }) ?? Math.min(2, availableParallelism());
+    const lr = number(p, 'lr', { min: 1e-9 }) ?? 0.05;
     const epochs = number(p, 'train-epochs', { integer: true, min: 0 }) ?? 1;
     const limit = number(p, 'train-limit', { integer: true, min: 1 });
     const seed = number(p, 'seed', { integer: true, min: 0 }) ?? 0;
@@ -110,22 +140,44 @@ export const nasCommand: Command = {
     };
     const t0 = performance.now();
     const data = await loadData(datasetName, str(p, 'data'), io.env);
-    const ev = new CandidateEvaluator({
+    if (strategy === MOBO_STRATEGY) {
+      const r = await moboNas({
+        data,
+        constraints,
+        budget,
+        seed,
+        threads,
+        epochs: Math.max(1, epochs),
+        log,
+        ...(limit !== undefined ? { limit } : {}),
+        ...(str(p, 'lr') !== undefined ? { lr } : {}),
+      });
+      io.stdout.write(p.flags.json ? `${JSON.stringify(r)}\n` : formatMoboNas(r));
+      return r.selected.length > 0 ? 0 : 1;
+    }
+    const options = {
       inputShape: data.inputShape,
       numClasses: data.numClasses,
       constraints,
       proxies,
       batch: proxyBatch(data.train, data.inputShape, data.numClasses, nBatch, seed),
       seed,
-    });
+    };
     const tSearch = performance.now();
-    const archive = searchArchive(ev, {
-      strategy,
-      budget,
-      populationSize: population,
-      seed,
-      progress: (n, scored) => log(`nas: ${n}/${budget} candidates evaluated, ${scored} scored`),
-    });
+    const pool = workers > 0 ? await ScoringPool.start(options, workers) : null;
+    const ev = new CandidateEvaluator(options, pool ?? undefined);
+    let archive: Awaited<ReturnType<typeof searchArchive>>;
+    try {
+      archive = await searchArchive(ev, {
+        strategy,
+        budget,
+        populationSize: population,
+        seed,
+        progress: (n, scored) => log(`nas: ${n}/${budget} candidates evaluated, ${scored} scored`),
+      });
+    } finally {
+      await pool?.close();
+    }
     const searchSeconds = (performance.now() - tSearch) / 1000;
     const front = normalise(archive, proxies);
     if (front.front.length === 0) {
@@ -135,12 +187,29 @@ export const nasCommand: Command = {
     }
     const chosen = selectTop(front, top);
     log(
-      `nas: front of ${front.front.length}, hypervolume ${front.hypervolume.toFixed(4)}; training ${chosen.length}`,
+      `nas: front of ${front.front.length}, hypervolume ${front.hypervolume.toFixed(4)}; ${epochs > 0 ? 'training' : 'selected'} ${chosen.length}`,
     );
-    const selected = [];
-    for (const [rank, i] of chosen.entries()) {
+    const final =
+      epochs > 0
+        ? await finalizeSelection(
+            chosen.map((i) => archive[i]!),
+            data,
+            {
+              profile,
+              epochs,
+              seed,
+              threads,
+              lr,
+              ...(limit !== undefined ? { limit } : {}),
+              ...(str(p, 'out-dir') !== undefined ? { outDir: resolve(io.cwd, str(p, 'out-dir')!) } : {}),
+              log,
+            },
+          )
+        : [];
+    const selected = chosen.map((i, rank) => {
       const c = archive[i]!;
-      const row: Record<string, unknown> = {
+      const f = final[rank];
+      return {
         key: c.key,
         family: c.genome.family,
         ensemble: front.ensemble[i],
@@ -151,20 +220,19 @@ export const nasCommand: Command = {
         ram_bytes: c.cost.ramBytes,
         latency_ms: c.latencyMs,
         genome: c.genome,
+        ...(f
+          ? {
+              test_accuracy: f.float_accuracy,
+              quant_accuracy: f.quant_accuracy,
+              quant_flash_bytes: f.flash_bytes,
+              quant_ram_bytes: f.ram_bytes,
+              fits: f.fits,
+              train_seconds: f.train_seconds,
+              artifact: f.artifact,
+            }
+          : {}),
       };
-      if (epochs > 0) {
-        log(`nas: training ${rank + 1}/${chosen.length} ${c.key}`);
-        const r = await trainBriefly(decode(c.genome, data.inputShape, data.numClasses, { seed }), data, {
-          epochs,
-          seed,
-          threads,
-          ...(limit !== undefined ? { limit } : {}),
-        });
-        row.test_accuracy = r.testAccuracy;
-        row.train_seconds = r.seconds;
-      }
-      selected.push(row);
-    }
+    });
     const result = {
       dataset: data.name,
       target: profile.name,
@@ -177,10 +245,11 @@ export const nasCommand: Command = {
       strategy,
       proxies,
       budget,
+      workers,
       evaluated: archive.length,
       scored: ev.scored,
       search_seconds: searchSeconds,
-      scored_per_s: ev.scored / Math.max(1e-9, ev.scoreSeconds),
+      scored_per_s: ev.scored / Math.max(1e-9, searchSeconds),
       front_size: front.front.length,
       hypervolume: front.hypervolume,
       selected,
@@ -190,7 +259,7 @@ export const nasCommand: Command = {
     else {
       for (const s of selected)
         io.stdout.write(
-          `${String(s.key)}  acc ${typeof s.test_accuracy === 'number' ? `${(s.test_accuracy * 100).toFixed(2)}%` : 'n/a'}  params ${String(s.params)}  MACs ${String(s.macs)}  flash ${String(s.flash_bytes)} B  RAM ${String(s.ram_bytes)} B\n`,
+          `${s.key}  acc ${s.test_accuracy !== undefined ? `${(s.test_accuracy * 100).toFixed(2)}% (int8 ${((s.quant_accuracy ?? 0) * 100).toFixed(2)}%, ${s.fits ? 'fits' : 'does not fit'})` : 'n/a'}  params ${s.params}  MACs ${s.macs}  flash ${s.flash_bytes} B  RAM ${s.ram_bytes} B\n`,
         );
     }
     return 0;

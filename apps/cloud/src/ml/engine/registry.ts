@@ -6,12 +6,18 @@ import { batchNormLayer } from './ops/batchnorm.js';
 import { convLayer } from './ops/conv.js';
 import { denseLayer } from './ops/dense.js';
 import { depthwiseLayer } from './ops/depthwise.js';
+import { fakeQuantLayer, fakeQuantOf } from './ops/fake-quant.js';
 import { globalAvgPoolLayer, poolLayer } from './ops/pool.js';
 import { addLayer, concatLayer, dropoutLayer } from './ops/structural.js';
 
 export const ALIAS_OPS: ReadonlySet<string> = new Set(['flatten', 'reshape']);
 
 export function createLayer(ctx: LayerContext): Layer {
+  const fq = fakeQuantOf(ctx.node);
+  return fq ? fakeQuantLayer(ctx, fq, opLayer) : opLayer(ctx);
+}
+
+function opLayer(ctx: LayerContext): Layer {
   const node: Node = ctx.node;
   switch (node.op) {
     case 'conv2d':

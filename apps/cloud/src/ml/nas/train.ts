@@ -13,8 +13,11 @@ export interface BriefTraining {
   readonly testLimit?: number;
   readonly seed: number;
   readonly threads: number;
+  /** Learning rate of the cosine schedule (0.05). */
   readonly lr?: number;
   readonly batch?: number;
+  /** SGD with momentum 0.9 (default) or Adam. */
+  readonly optimizer?: 'sgd' | 'adam';
 }
 
 export interface TrainedResult {
@@ -37,7 +40,7 @@ export async function trainBriefly(graph: Graph, data: Dataset, o: BriefTraining
       epochs: o.epochs,
       batch: o.batch ?? 64,
       seed: o.seed,
-      optimizer: defaultOptimizerConfig('sgd'),
+      optimizer: defaultOptimizerConfig(o.optimizer ?? 'sgd'),
       schedule: defaultSchedule('cosine', o.lr ?? 0.05),
       valFraction: 0,
       earlyStopping: null,

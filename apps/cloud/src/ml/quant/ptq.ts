@@ -18,6 +18,8 @@ export interface PtqOptions extends CalibrationOptions {
   readonly perChannel?: boolean;
   /** Fixed input qparams, e.g. the data set's `inputEncoding` (default: calibrated). */
   readonly inputQ?: QParams;
+  /** Ranges to use instead of calibrated ones (e.g. learned by QAT, `qat/`); missing ones are calibrated. */
+  readonly ranges?: ReadonlyMap<string, Range>;
 }
 
 /** Folds BatchNorm and removes dropout (identity at inference). */
@@ -213,8 +215,12 @@ export function quantizeGraph(graph: Graph, ranges: Map<string, Range>, o: PtqOp
   return { name: graph.name, input: input.name, output: ref(graph.outputs[0]!), values, nodes };
 }
 
-/** Fold, calibrate on `split`, quantize. */
+/** Fold, calibrate on `split` (unless `o.ranges` has every value), quantize. */
 export function postTrainingQuantize(graph: Graph, split: DataSplit, o: PtqOptions = {}): QGraph {
   const g = prepareFloatGraph(graph);
-  return quantizeGraph(g, calibrate(g, split, o), o);
+  const given = o.ranges ?? new Map<string, Range>();
+  const names = [...g.inputs.map((i) => i.name), ...g.nodes.map((n) => n.name)];
+  const ranges = names.every((v) => given.has(v)) ? new Map(given) : calibrate(g, split, o);
+  for (const [v, r] of given) ranges.set(v, r);
+  return quantizeGraph(g, ranges, o);
 }

@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { GraphBuilder } from '../../graph/builder.js';
-import { constraintsFor, estimateLatencyMs, violations } from './constraints.js';
+import { profileByName, slotBytes } from '../../plan/profiles.js';
+import { Rng } from '../../tensor/rng.js';
+import { decode } from '../space/decode.js';
+import { mutate, randomGenome } from '../space/sample.js';
+import { constraintsFor, macsLatencyMs, violations } from './constraints.js';
 import { SimpleCostEstimator } from './estimate.js';
-import { PROFILES, profileByName } from './profiles.js';
+import { cheapCost, genomePerChannel, plannerCost } from './planned.js';
 
 /** conv 3x3 1->4 valid (28 -> 26) + BN + ReLU, maxpool 2 (-> 13), flatten, dense 676 -> 10. */
 function tiny() {
@@ -39,18 +43,46 @@ describe('cost estimate', () => {
     expect(SimpleCostEstimator.estimate(g).ramBytes).toBe(3 * 128);
   });
 
-  it('filters by the constraints of a profile', () => {
+  it("filters by the constraints of the planner's profile (RAM, one model slot of flash)", () => {
     const m4 = profileByName('cortex-m4');
-    expect(m4.ramBytes).toBe(256 * 1024);
-    expect(m4.flashBytes).toBe(1024 * 1024);
+    const c = constraintsFor(m4);
+    expect(c.ramBytes).toBe(256 * 1024);
+    expect(c.flashBytes).toBe(slotBytes(m4));
     expect(() => profileByName('z80')).toThrow(/known: /);
-    const e = SimpleCostEstimator.estimate(tiny());
-    expect(violations(e, constraintsFor(m4))).toEqual([]);
+    const e = cheapCost(tiny(), m4, randomGenome(new Rng(1)));
+    expect(e.ramBytes).toBe(784 + 2704 + m4.runtimeRamBytes);
+    expect(violations(e, c)).toEqual([]);
     expect(violations(e, constraintsFor(m4, { ramBytes: 3000, flashBytes: 1000 }))).toEqual(['ram', 'flash']);
-    const ms = estimateLatencyMs(e.macs, m4);
+    const ms = macsLatencyMs(e.macs, m4);
     expect(ms).toBeCloseTo((e.macs * 2) / 64e3, 9);
     expect(violations(e, constraintsFor(m4, { latencyMs: ms / 2 }))).toEqual(['latency']);
     expect(violations(e, constraintsFor(m4, { maxMacs: 1000 }))).toEqual(['macs']);
-    for (const p of Object.values(PROFILES)) expect(p.clockHz).toBeGreaterThan(0);
+  });
+
+  it('quantizes per-channel by majority of stages, and always for depthwise families', () => {
+    const g = randomGenome(new Rng(2));
+    const stage = g.stages[0]!;
+    const with_ = (family: typeof g.family, quants: ('per-channel' | 'per-tensor')[]) =>
+      genomePerChannel({ ...g, family, stages: quants.map((quant) => ({ ...stage, quant })) });
+    expect(with_('plain', ['per-channel', 'per-tensor', 'per-tensor'])).toBe(false);
+    expect(with_('res', ['per-channel', 'per-tensor'])).toBe(true);
+    expect(with_('ds', ['per-tensor', 'per-tensor'])).toBe(true);
+    expect(with_('ir', ['per-tensor'])).toBe(true);
+  });
+
+  it("the cheap figures are lower bounds of the planner's, so rejecting on them is safe", () => {
+    const rng = new Rng(5);
+    const p = profileByName('cortex-m4');
+    for (let i = 0; i < 60; i++) {
+      let g = randomGenome(rng);
+      if (i % 2) g = mutate(rng, g);
+      const graph = decode(g, i % 3 ? [28, 28, 1] : [98, 13], 10, { seed: i });
+      const cheap = cheapCost(graph, p, g);
+      const exact = plannerCost(graph, p, genomePerChannel(g));
+      expect(cheap.ramBytes).toBeLessThanOrEqual(exact.ramBytes);
+      expect(cheap.flashBytes).toBeLessThanOrEqual(exact.flashBytes);
+      expect(cheap.latencyMs).toBeLessThanOrEqual(exact.latencyMs + 1e-9);
+      expect(cheap.macs).toBe(exact.macs);
+    }
   });
 });

@@ -16,6 +16,17 @@ describe('rank aggregation', () => {
     expect(ensembleScores(pop, ['synflow', 'naswot'])).toEqual([0, 0.75, 0.75]);
     expect(ensembleScores(pop, ['synflow'])).toEqual([0, 0.5, 1]);
   });
+
+  it('weights members: weight 3 on synflow, 1 on naswot', () => {
+    const pop = [
+      { synflow: 10, naswot: 1 },
+      { synflow: 20, naswot: 3 },
+      { synflow: 30, naswot: 2 },
+    ];
+    // synflow ranks 0, 0.5, 1; naswot 0, 1, 0.5
+    expect(ensembleScores(pop, ['synflow', 'naswot'], [3, 1])).toEqual([0, 2.5 / 4, 3.5 / 4]);
+    expect(ensembleScores(pop, ['synflow', 'naswot'], [1, 0])).toEqual([0, 0.5, 1]);
+  });
 });
 
 describe('Kendall tau', () => {

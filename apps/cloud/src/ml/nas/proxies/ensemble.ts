@@ -1,7 +1,8 @@
 /**
  * Rank aggregation of proxies over a population, and Kendall's tau.
  * `ensembleScores`: for each proxy, rank the population (average ranks for ties; NaN ranks last),
- * scale to [0, 1] (1 = best), and average over the proxies (a Borda count, normalised).
+ * scale to [0, 1] (1 = best), and average over the proxies (a Borda count, normalised), optionally
+ * weighted (`weights[i]` for `names[i]`, default 1 each).
  */
 import type { ProxyName, ProxyScores } from './types.js';
 
@@ -20,15 +21,22 @@ export function ranks(values: readonly number[]): number[] {
   return r;
 }
 
-export function ensembleScores(population: readonly ProxyScores[], names: readonly ProxyName[]): number[] {
+export function ensembleScores(
+  population: readonly ProxyScores[],
+  names: readonly ProxyName[],
+  weights?: readonly number[],
+): number[] {
   const n = population.length;
   const total = new Array<number>(n).fill(0);
   if (n === 0 || names.length === 0) return total;
-  for (const name of names) {
+  let sum = 0;
+  names.forEach((name, j) => {
+    const w = weights?.[j] ?? 1;
+    sum += w;
     const r = ranks(population.map((s) => s[name] ?? Number.NaN));
-    for (let i = 0; i < n; i++) total[i]! += n > 1 ? r[i]! / (n - 1) : 1;
-  }
-  return total.map((t) => t / names.length);
+    for (let i = 0; i < n; i++) total[i]! += w * (n > 1 ? r[i]! / (n - 1) : 1);
+  });
+  return total.map((t) => (sum > 0 ? t / sum : 0));
 }
 
 /** Kendall's tau-b (ties in either variable handled); NaN pairs dropped; NaN if undefined. */

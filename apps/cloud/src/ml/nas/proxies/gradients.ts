@@ -5,7 +5,8 @@
  * - grad_norm = sum over layers of ||dL/dW||_2,
  * - Fisher = sum over conv / dense outputs and channels of 0.5 * mean over the batch of
  *   (sum over positions of act * dL/dact)^2.
- * Weights whose key is in `skip` (the input probe) are left out.
+ * Weights whose key is in `skip` (the input probe) are left out. Fisher (a pass over every conv /
+ * dense output) is computed only with `withFisher` (else NaN).
  */
 import type { Plan } from '../../engine/plan.js';
 import { shapeSize } from '../../graph/types.js';
@@ -18,7 +19,12 @@ export interface GradientScores {
 
 const WEIGHTED = new Set(['conv2d', 'conv1d', 'depthwiseConv2d', 'dense']);
 
-export function gradientScores(plan: Plan, n: number, skip: ReadonlySet<string> = new Set()): GradientScores {
+export function gradientScores(
+  plan: Plan,
+  n: number,
+  skip: ReadonlySet<string> = new Set(),
+  withFisher = true,
+): GradientScores {
   const p = plan.params.f32;
   const g = plan.grads.f32;
   let snip = 0;
@@ -33,6 +39,7 @@ export function gradientScores(plan: Plan, n: number, skip: ReadonlySet<string> 
     }
     gradNorm += Math.sqrt(sq);
   }
+  if (!withFisher) return { snip, grad_norm: gradNorm, fisher: Number.NaN };
   let fisher = 0;
   for (const node of plan.graph.nodes) {
     if (!WEIGHTED.has(node.op) || skip.has(node.params.weight ?? '')) continue;
@@ -52,8 +59,9 @@ export function fisherOf(act: Float32Array, grad: Float32Array, n: number, size:
   let total = 0;
   for (let i = 0; i < n; i++) {
     perChannel.fill(0);
-    const o = i * size;
-    for (let j = 0; j < size; j++) perChannel[j % c]! += act[o + j]! * grad[o + j]!;
+    const end = (i + 1) * size;
+    for (let o = i * size; o < end; o += c)
+      for (let ch = 0; ch < c; ch++) perChannel[ch]! += act[o + ch]! * grad[o + ch]!;
     for (let ch = 0; ch < c; ch++) total += perChannel[ch]! ** 2;
   }
   return (0.5 * total) / n;

@@ -136,6 +136,14 @@ describe('gradient proxies', () => {
     expect(s.fisher).toBeCloseTo(fisher, 5);
   });
 
+  it('params is the trainable parameter count; Fisher is computed only when asked for', () => {
+    const g = mlp();
+    const s = scoreGraph(g, batchOf([1, 2, 3, 0, 1, 0], [0, 1]), ['params', 'grad_norm']);
+    expect(s.params).toBe(3 * 4 + 4 + 4 * 2 + 2);
+    expect(s.grad_norm).toBeGreaterThan(0);
+    expect(s.fisher).toBeUndefined();
+  });
+
   it('Fisher sums act x grad over positions per channel before squaring', () => {
     // n = 2, two positions x two channels
     const act = Float32Array.from([1, 2, 3, 4, /**/ 1, 0, 0, 1]);

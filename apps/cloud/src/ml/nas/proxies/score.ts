@@ -2,11 +2,13 @@
  * Scores one model with a chosen set of proxies. One training plan (batch = the proxy batch) serves
  * NASWOT (forward), SNIP / grad_norm / Fisher (cross-entropy backward), jacob_cov (a second backward
  * of the summed outputs, read at an identity probe after the input) and Zen (two more forwards with
- * Gaussian weights, last); SynFlow compiles its own batch-1 plan without BN.
+ * Gaussian weights, last); SynFlow compiles its own batch-1 plan without BN; `params` needs no pass.
+ * Fisher reads activations x gradients of every conv / dense output, so it costs extra only when asked.
  */
 import { Plan } from '../../engine/plan.js';
 import { type Graph, shapeSize } from '../../graph/types.js';
 import { softmaxCrossEntropy } from '../../train/loss.js';
+import { countParams } from '../cost/estimate.js';
 import { NasError } from '../errors.js';
 import { gradientScores } from './gradients.js';
 import { jacobCovFromJacobians } from './jacob.js';
@@ -36,6 +38,7 @@ export function scoreGraph(
       'INPUT_MISMATCH',
       `model input [${gin.join(', ')}] != batch [${batch.inputShape.join(', ')}]`,
     );
+  if (want.has('params')) out.params = countParams(graph);
   if (want.has('synflow')) out.synflow = synflow(graph);
   const gradNames = ['snip', 'grad_norm', 'fisher'] as const;
   const needGrad = gradNames.some((nm) => want.has(nm));
@@ -54,7 +57,7 @@ export function scoreGraph(
   if (needGrad) {
     softmaxCrossEntropy(plan.act(plan.logits).f32, batch.labels, n, k, dlogits);
     plan.backward(n);
-    const g = gradientScores(plan, n, new Set([`${PROBE}.weight`]));
+    const g = gradientScores(plan, n, new Set([`${PROBE}.weight`]), want.has('fisher'));
     for (const nm of gradNames) if (want.has(nm)) out[nm] = g[nm];
   }
   if (probe) {

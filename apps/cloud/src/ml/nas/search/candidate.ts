@@ -1,27 +1,32 @@
 /**
- * A candidate of the search: genome -> graph -> cost estimate -> constraint check -> proxy scores
- * (only feasible candidates are scored: the cost model is orders of magnitude cheaper than the proxies).
+ * A candidate of the search: genome -> graph -> cheap cost bounds -> planner -> constraint check ->
+ * proxy scores. Each stage runs only if the previous one did not reject the candidate (the cheap
+ * bounds cost ~0.2 ms, the planner ~5-10 ms, the proxies tens of ms), so proxies only ever see
+ * candidates the planner says fit.
  */
 import type { DataSplit } from '../../data/types.js';
 import { type Shape, shapeSize } from '../../graph/types.js';
 import { Rng } from '../../tensor/rng.js';
-import { type Constraints, constraintViolation, estimateLatencyMs } from '../cost/constraints.js';
-import { type CostEstimate, type CostEstimator, SimpleCostEstimator } from '../cost/estimate.js';
+import { type Constraints, constraintViolation } from '../cost/constraints.js';
+import { cheapCost, genomePerChannel, type PlannedCost, plannerCost } from '../cost/planned.js';
 import { ensembleScores } from '../proxies/ensemble.js';
 import { scoreGraph } from '../proxies/score.js';
 import type { ProxyBatch, ProxyName, ProxyScores } from '../proxies/types.js';
-import { decode, stageOfNode } from '../space/decode.js';
+import { decode } from '../space/decode.js';
 import { type Genome, genomeKey } from '../space/genome.js';
 
 export interface Candidate {
   readonly genome: Genome;
   readonly key: string;
-  readonly cost: CostEstimate;
+  /** The planner's figures, or (when the cheap bounds already reject it) the lower bounds. */
+  readonly cost: PlannedCost;
   readonly latencyMs: number;
   /** 0 when every constraint holds. */
   readonly violation: number;
   /** Proxy scores (feasible candidates only). */
   readonly scores: ProxyScores | null;
+  /** Milliseconds spent on this candidate: cost stages and proxies. */
+  readonly ms: { readonly cost: number; readonly proxies: number };
 }
 
 export interface EvaluatorOptions {
@@ -30,43 +35,77 @@ export interface EvaluatorOptions {
   readonly constraints: Constraints;
   readonly proxies: readonly ProxyName[];
   readonly batch: ProxyBatch;
-  readonly estimator?: CostEstimator;
   /** Weight-init seed of decoded models (0). */
   readonly seed?: number;
 }
 
-export class CandidateEvaluator {
-  /** Candidates scored by the proxies so far. */
-  scored = 0;
-  scoreSeconds = 0;
+/** Evaluate one genome in this thread (pure: the same genome and options give the same candidate). */
+export function evaluateCandidate(genome: Genome, o: EvaluatorOptions): Candidate {
+  const t0 = performance.now();
+  const graph = decode(genome, o.inputShape, o.numClasses, { seed: o.seed ?? 0 });
+  const profile = o.constraints.profile;
+  let cost = cheapCost(graph, profile, genome);
+  let violation = constraintViolation(cost, o.constraints);
+  if (violation === 0) {
+    cost = plannerCost(graph, profile, genomePerChannel(genome));
+    violation = constraintViolation(cost, o.constraints);
+  }
+  const t1 = performance.now();
+  const scores = violation === 0 ? scoreGraph(graph, o.batch, o.proxies, { seed: o.seed ?? 0 }) : null;
+  const t2 = performance.now();
+  return {
+    genome,
+    key: genomeKey(genome),
+    cost,
+    latencyMs: cost.latencyMs,
+    violation,
+    scores,
+    ms: { cost: t1 - t0, proxies: t2 - t1 },
+  };
+}
 
-  constructor(readonly o: EvaluatorOptions) {}
+/** Evaluates many genomes at once (in worker threads, pool.ts) or one at a time in this thread. */
+export interface BatchEvaluator {
+  evaluateMany(genomes: readonly Genome[]): Promise<Candidate[]>;
+}
+
+/** In-thread evaluation with a cache by genome key and counters. */
+export class CandidateEvaluator implements BatchEvaluator {
+  /** Candidates scored by the proxies so far (cache hits not counted). */
+  scored = 0;
+  /** Seconds spent in the proxies (summed over threads when a pool evaluates). */
+  scoreSeconds = 0;
+  private readonly cache = new Map<string, Candidate>();
+
+  constructor(
+    readonly o: EvaluatorOptions,
+    /** Evaluates cache misses elsewhere (a worker pool); absent: in this thread. */
+    private readonly remote?: BatchEvaluator,
+  ) {}
+
+  private record(c: Candidate): Candidate {
+    this.cache.set(c.key, c);
+    if (c.scores) {
+      this.scored++;
+      this.scoreSeconds += c.ms.proxies / 1000;
+    }
+    return c;
+  }
 
   evaluate(genome: Genome): Candidate {
-    const { o } = this;
-    const graph = decode(genome, o.inputShape, o.numClasses, { seed: o.seed ?? 0 });
-    const cost = (o.estimator ?? SimpleCostEstimator).estimate(graph, {
-      perChannel: (node) => {
-        const s = stageOfNode(node);
-        return s === null || genome.stages[s]?.quant !== 'per-tensor';
-      },
-    });
-    const violation = constraintViolation(cost, o.constraints);
-    let scores: ProxyScores | null = null;
-    if (violation === 0) {
-      const t0 = performance.now();
-      scores = scoreGraph(graph, o.batch, o.proxies, { seed: o.seed ?? 0 });
-      this.scoreSeconds += (performance.now() - t0) / 1000;
-      this.scored++;
+    return this.cache.get(genomeKey(genome)) ?? this.record(evaluateCandidate(genome, this.o));
+  }
+
+  async evaluateMany(genomes: readonly Genome[]): Promise<Candidate[]> {
+    if (!this.remote) return genomes.map((g) => this.evaluate(g));
+    const misses = new Map<string, Genome>();
+    for (const g of genomes) {
+      const k = genomeKey(g);
+      if (!this.cache.has(k)) misses.set(k, g);
     }
-    return {
-      genome,
-      key: genomeKey(genome),
-      cost,
-      latencyMs: estimateLatencyMs(cost.macs, o.constraints),
-      violation,
-      scores,
-    };
+    const fresh = await this.remote.evaluateMany([...misses.values()]);
+    for (const c of fresh) this.record(c);
+    return genomes.map((g) => this.cache.get(genomeKey(g))!);
   }
 }
 
@@ -98,11 +137,13 @@ export function proxyBatch(
 export function candidateObjectives(
   cands: readonly Candidate[],
   proxies: readonly ProxyName[],
+  weights?: readonly number[],
 ): { objectives: number[][]; violation: number[]; ensemble: number[] } {
   const feasible = cands.map((c, i) => (c.scores ? i : -1)).filter((i) => i >= 0);
   const ens = ensembleScores(
     feasible.map((i) => cands[i]!.scores!),
     proxies,
+    weights,
   );
   const ensemble = new Array<number>(cands.length).fill(0);
   feasible.forEach((i, j) => {

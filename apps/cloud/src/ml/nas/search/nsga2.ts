@@ -3,7 +3,8 @@
  * mutation, elitist (mu + lambda) survival by non-dominated sorting with constrained domination.
  * Generic over the individual type. Objectives are computed per population by `objectives`, so they
  * may be relative to it (rank-aggregated proxy scores are); the expensive `evaluate` runs once per
- * distinct individual (by `key`). The budget counts distinct evaluations.
+ * distinct individual (by `key`), a whole generation at a time (so it may run them in parallel).
+ * The budget counts distinct evaluations.
  */
 import { Rng } from '../../tensor/rng.js';
 import { NasError } from '../errors.js';
@@ -14,7 +15,8 @@ export interface Nsga2Problem<T, E> {
   mutate(rng: Rng, x: T): T;
   crossover(rng: Rng, a: T, b: T): T;
   key(x: T): string;
-  evaluate(x: T): E;
+  /** Evaluations of distinct new individuals, in order (sync or async). */
+  evaluate(xs: readonly T[]): readonly E[] | Promise<readonly E[]>;
   /** Minimised objectives and constraint violations (0 = feasible) of a population of evaluations. */
   objectives(evals: readonly E[]): { objectives: number[][]; violation: number[] };
 }
@@ -61,30 +63,34 @@ function better(a: Ranked, b: Ranked): boolean {
   return a.rank < b.rank || (a.rank === b.rank && a.crowding > b.crowding);
 }
 
-export function nsga2<T, E>(p: Nsga2Problem<T, E>, o: Nsga2Options): Nsga2Result<T, E> {
+export async function nsga2<T, E>(p: Nsga2Problem<T, E>, o: Nsga2Options): Promise<Nsga2Result<T, E>> {
   if (o.populationSize < 2 || o.budget < o.populationSize)
     throw new NasError('BAD_OPTIONS', 'populationSize must be >= 2 and budget >= populationSize');
   const rng = new Rng(o.seed);
   const archive: Individual<T, E>[] = [];
-  const seen = new Map<string, Individual<T, E>>();
-  const fresh = (make: () => T): Individual<T, E> | null => {
-    for (let attempt = 0; attempt < 20; attempt++) {
+  const seen = new Set<string>();
+  /** Up to `want` individuals with unseen keys (20 tries each), evaluated together. */
+  const fresh = async (want: number, make: () => T): Promise<Individual<T, E>[]> => {
+    const xs: T[] = [];
+    const keys: string[] = [];
+    for (let stalls = 0; xs.length < want && stalls < 20; ) {
       const x = make();
       const key = p.key(x);
-      if (seen.has(key)) continue;
-      const ind = { x, key, eval: p.evaluate(x) };
-      seen.set(key, ind);
-      archive.push(ind);
-      return ind;
+      if (seen.has(key)) {
+        stalls++;
+        continue;
+      }
+      stalls = 0;
+      seen.add(key);
+      xs.push(x);
+      keys.push(key);
     }
-    return null;
+    const evals = await p.evaluate(xs);
+    const out = xs.map((x, i) => ({ x, key: keys[i]!, eval: evals[i]! }));
+    archive.push(...out);
+    return out;
   };
-  let pop: Individual<T, E>[] = [];
-  while (pop.length < o.populationSize) {
-    const ind = fresh(() => p.random(rng));
-    if (!ind) break;
-    pop.push(ind);
-  }
+  let pop = await fresh(o.populationSize, () => p.random(rng));
   let generation = 0;
   o.onGeneration?.(generation, archive.length);
   const cx = o.crossoverRate ?? 0.9;
@@ -95,18 +101,11 @@ export function nsga2<T, E>(p: Nsga2Problem<T, E>, o: Nsga2Options): Nsga2Result
       const b = rng.int(pop.length);
       return better(ranked[a]!, ranked[b]!) ? pop[a]! : pop[b]!;
     };
-    const children: Individual<T, E>[] = [];
-    const want = Math.min(o.populationSize, o.budget - archive.length);
-    let stalls = 0;
-    while (children.length < want && stalls < 5) {
-      const child = fresh(() => {
-        const a = tournament();
-        const base = rng.next() < cx ? p.crossover(rng, a.x, tournament().x) : a.x;
-        return p.mutate(rng, base);
-      });
-      if (child) children.push(child);
-      else stalls++;
-    }
+    const children = await fresh(Math.min(o.populationSize, o.budget - archive.length), () => {
+      const a = tournament();
+      const base = rng.next() < cx ? p.crossover(rng, a.x, tournament().x) : a.x;
+      return p.mutate(rng, base);
+    });
     if (children.length === 0) break;
     const union = [...pop, ...children];
     const r = rankPopulation(union, p);

@@ -3,6 +3,7 @@ import type { Rng } from '../../tensor/rng.js';
 import { hypervolume2d, hypervolumeSubset, type Point2 } from './hypervolume.js';
 import { nsga2 } from './nsga2.js';
 import { crowdingDistance, dominates, nonDominatedSort, paretoFront } from './pareto.js';
+import { HV_REFERENCE } from './run.js';
 
 describe('Pareto utilities', () => {
   it('sorts into fronts, with infeasible points after feasible ones', () => {
@@ -94,12 +95,24 @@ describe('hypervolume', () => {
   });
 });
 
+describe('subset selection with the reference point of run.ts', () => {
+  it('keeps both extremes of a front whose ends lie on the unit box (it would not with (1, 1))', () => {
+    const line: Point2[] = Array.from({ length: 11 }, (_, i) => [i / 10, 1 - i / 10]);
+    const got = hypervolumeSubset(line, 5, HV_REFERENCE).indices.sort((a, b) => a - b);
+    expect(got[0]).toBe(0);
+    expect(got.at(-1)).toBe(10);
+    const unit = hypervolumeSubset(line, 5, [1, 1]).indices;
+    expect(unit).not.toContain(0);
+    expect(unit).not.toContain(10);
+  });
+});
+
 describe('NSGA-II', () => {
-  it('recovers the true front of a discrete 2-objective toy problem', () => {
+  it('recovers the true front of a discrete 2-objective toy problem', async () => {
     // x, y in 0..9, minimise (x, 9 - x + y): the front is y = 0 for every x (10 points)
     type P = readonly [number, number];
     const clamp = (v: number): number => Math.max(0, Math.min(9, v));
-    const res = nsga2<P, P>(
+    const res = await nsga2<P, P>(
       {
         random: (rng: Rng) => [rng.int(10), rng.int(10)],
         mutate: (rng, [x, y]) =>
@@ -108,7 +121,7 @@ describe('NSGA-II', () => {
             : [x, clamp(y + (rng.next() < 0.5 ? -1 : 1))],
         crossover: (rng, a, b) => [rng.next() < 0.5 ? a[0] : b[0], rng.next() < 0.5 ? a[1] : b[1]],
         key: ([x, y]) => `${x},${y}`,
-        evaluate: (p) => p,
+        evaluate: (ps) => ps,
         objectives: (ps) => ({ objectives: ps.map(([x, y]) => [x, 9 - x + y]), violation: ps.map(() => 0) }),
       },
       { populationSize: 20, budget: 100, seed: 3 },
@@ -118,16 +131,16 @@ describe('NSGA-II', () => {
     expect(res.archive.length).toBeLessThanOrEqual(100);
   });
 
-  it('recovers the Schaffer front (x in [0, 2]) under a constraint that cuts it', () => {
+  it('recovers the Schaffer front (x in [0, 2]) under a constraint that cuts it', async () => {
     // minimise (x^2, (x - 2)^2) over x in {-5.0, -4.9, ..., 5.0} subject to x <= 1.5
     const grid = (i: number): number => Math.round(i) / 10 - 5;
-    const res = nsga2<number, number>(
+    const res = await nsga2<number, number>(
       {
         random: (rng) => rng.int(101),
         mutate: (rng, i) => Math.max(0, Math.min(100, i + rng.int(7) - 3)),
         crossover: (rng, a, b) => Math.round(a + rng.next() * (b - a)),
         key: (i) => String(i),
-        evaluate: grid,
+        evaluate: (is) => is.map(grid),
         objectives: (xs) => ({
           objectives: xs.map((x) => [x * x, (x - 2) ** 2]),
           violation: xs.map((x) => Math.max(0, x - 1.5)),

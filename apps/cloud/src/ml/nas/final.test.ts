@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { profileByName } from '../plan/profiles.js';
+import { blobDataset } from '../train/fixtures.js';
+import { sampleFeasible, type TauRow, tauTable } from './benchmark.js';
+import { constraintsFor } from './cost/constraints.js';
+import { finalizeSelection } from './final.js';
+import { evaluateCandidate, proxyBatch } from './search/candidate.js';
+import type { Genome } from './space/genome.js';
+
+const data = blobDataset({ train: 512, test: 128, size: 12, seed: 2 });
+const m4 = profileByName('cortex-m4');
+
+const genome: Genome = {
+  family: 'plain',
+  stemChannels: 8,
+  stemKernel: 3,
+  stemStride: 1,
+  stages: [
+    { blocks: 1, channels: 16, kernel: 3, expansion: 1, downsample: true, prune: 0, quant: 'per-channel' },
+  ],
+  // flatten: the classes differ by where the blob is, which global pooling would discard
+  head: 'flatten',
+  seriesLayout: 'temporal',
+};
+
+describe('after the search', () => {
+  it('trains, quantizes and plans the selected models: int8 close to float, and the artifact fits', async () => {
+    const o = {
+      inputShape: data.inputShape,
+      numClasses: data.numClasses,
+      constraints: constraintsFor(m4),
+      proxies: ['grad_norm'] as const,
+      batch: proxyBatch(data.train, data.inputShape, data.numClasses, 8, 1),
+      seed: 1,
+    };
+    const c = evaluateCandidate(genome, o);
+    const [m] = await finalizeSelection([c], data, { profile: m4, epochs: 4, seed: 1, threads: 1, lr: 0.05 });
+    expect(m!.float_accuracy).toBeGreaterThan(0.9);
+    expect(Math.abs(m!.quant_accuracy - m!.float_accuracy)).toBeLessThan(0.05);
+    expect(m!.quant_test_samples).toBe(128);
+    expect(m!.per_channel).toBe(true);
+    expect(m!.fits).toBe(true);
+    expect(m!.macs).toBe(c.cost.macs);
+    const tight = await finalizeSelection([c], data, {
+      profile: { ...m4, ramBytes: m4.runtimeRamBytes + 100 },
+      epochs: 1,
+      seed: 1,
+      threads: 1,
+    });
+    expect(tight[0]!.limits).toEqual(['ram']);
+  }, 60_000);
+});
+
+describe('proxy benchmark', () => {
+  it('samples distinct feasible architectures; tau is 1 for a proxy that orders like accuracy', () => {
+    const c = constraintsFor(m4, { maxMacs: 200_000 });
+    const gs = sampleFeasible(6, c, data.inputShape, data.numClasses, 3);
+    expect(gs).toHaveLength(6);
+    const rows: TauRow[] = [0.2, 0.5, 0.9, 0.4].map((acc, i) => ({
+      key: `k${i}`,
+      accuracy: acc,
+      params: 10 - i,
+      flops: i,
+      scores: { 16: { grad_norm: acc * 3, snip: -acc, params: 10 - i } },
+    }));
+    const t = tauTable(rows, [16], { both: ['grad_norm', 'snip'] })[16]!;
+    expect(t.grad_norm).toBe(1);
+    expect(t.snip).toBe(-1);
+    expect(t.both).toBeNaN(); // opposite ranks average to a tie everywhere
+    expect(t.flops).toBeCloseTo(kendall([0, 1, 2, 3], [0.2, 0.5, 0.9, 0.4]), 12);
+  });
+});
+
+function kendall(a: number[], b: number[]): number {
+  let s = 0;
+  let n = 0;
+  for (let i = 0; i < a.length; i++)
+    for (let j = i + 1; j < a.length; j++) {
+      s += Math.sign(a[i]! - a[j]!) * Math.sign(b[i]! - b[j]!);
+      n++;
+    }
+  return s / n;
+}
