@@ -1,4 +1,5 @@
 /** What the API needs from the rest of the cloud, as small interfaces (tests pass fakes). */
+import type { JobRunner } from '../jobs/runner.js';
 import type { OtaJobCommand, OtaService } from '../ota/index.js';
 import type { LiveBus, Store } from '../store/index.js';
 
@@ -23,6 +24,8 @@ export interface ApiDeps {
   commander: Commander;
   /** Keys, models, campaigns (apps/cloud/src/ota); absent: those routes answer 503. */
   ota?: OtaService | undefined;
+  /** NAS / compression / training jobs in worker threads (apps/cloud/src/jobs); absent: 503. */
+  jobs?: JobRunner | undefined;
   /** Where gateways connect, returned with newly issued credentials. */
   mqtt: { url: string; wsUrl?: string | undefined };
   /** Aborted when the cloud stops: open streams end. */

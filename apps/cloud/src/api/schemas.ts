@@ -1,5 +1,5 @@
 /** JSON Schemas of what the API returns, published under `components.schemas` in `/openapi.json`. */
-import { SESSION_STATUSES } from '../store/index.js';
+import { JOB_STATUSES, SESSION_STATUSES } from '../store/index.js';
 import type { JsonSchema } from './validate/index.js';
 
 const str = { type: 'string' };
@@ -69,7 +69,14 @@ export const COMPONENTS: Record<string, JsonSchema> = {
     gatewayId: str,
     deviceIds: { type: 'array', items: str },
     config: obj,
-    status: { type: 'string', enum: [...SESSION_STATUSES] },
+    status: {
+      type: 'string',
+      enum: [...SESSION_STATUSES],
+      description:
+        'created, starting (start sent), running, stopping (stop sent); once every device has ended (its ' +
+        'newest TRAIN_STATUS, or a failed start/stop there): done (all reached their limit), stopped (none ' +
+        'failed), failed (all failed) or partial (some failed, the others ended); `error` says why',
+    },
     error: strOrNull,
     createdMs: int,
     updatedMs: int,
@@ -96,6 +103,30 @@ export const COMPONENTS: Record<string, JsonSchema> = {
     updatedCount: int,
     tsMs: int,
     fields: { type: 'object', description: 'GRAD_UPDATE scalar fields (PROTOCOL.md §4.4)' },
+  }),
+  Job: record({
+    id: str,
+    name: str,
+    steps: {
+      type: 'array',
+      items: record({ command: str, args: { type: 'array', items: str } }),
+      description: 'tinyfleet commands run in order in the job folder (each with --json)',
+    },
+    register: { type: 'boolean', description: 'register the .tfm artifacts written as signed models' },
+    status: { type: 'string', enum: [...JOB_STATUSES] },
+    progress: record({
+      step: int,
+      steps: int,
+      line: strOrNull,
+      fraction: { type: ['number', 'null'], description: 'fraction of the job done, when known' },
+    }),
+    results: { type: 'array', description: 'per step, the JSON the command printed' },
+    files: { type: 'array', items: str, description: 'files in the job folder' },
+    modelIds: { type: 'array', items: str, description: 'registered models (GET /v1/models/{id})' },
+    error: strOrNull,
+    createdMs: int,
+    startedMs: msOrNull,
+    finishedMs: msOrNull,
   }),
   Event: record({
     id: int,

@@ -2,6 +2,8 @@
  * The embedded broker: aedes 1.x on a TCP listener and a WebSocket listener, with the protocol's
  * identities and ACL (PROTOCOL.md §2.2) in its hooks. Uplinks are ingested inside `authorizePublish`,
  * before aedes sends the PUBACK, so a QoS 1 uplink is acknowledged only once it is durable (§2.5).
+ * With an offloading ingestor (./ingest/offload.ts), GRAD_UPDATE is committed by a worker thread; the
+ * hook's callback, hence the PUBACK, waits for that commit all the same.
  */
 import { once } from 'node:events';
 import { type AddressInfo, createServer, type Server } from 'node:net';
@@ -74,6 +76,8 @@ export class EmbeddedBroker implements CloudMqtt {
      * Connections whose writes are held (corked) until the ingest batch in flight has committed: the
      * PUBACKs of one batch then leave in one write per connection instead of one each. The release is an
      * immediate queued after the ingestor's flush, so it runs once that batch's acknowledgements are out.
+     * Answers from the ingest worker arrive in one message per batch: the connections are held again
+     * before each acknowledgement, and released by the immediate after that message.
      */
     const held = new Set<Client['conn']>();
     const release = () => {
@@ -88,6 +92,7 @@ export class EmbeddedBroker implements CloudMqtt {
     };
 
     o.store.gateways.markAllOffline(); // presence restarts with the broker (PROTOCOL.md §2.3)
+    await o.ingestor?.ready(); // an ingest worker thread, if any, so the first uplinks do not wait for it
     const aedes = await Aedes.createBroker({
       drainTimeout: o.drainTimeoutMs ?? 10_000,
       maxClientsIdLength: 128, // PROTOCOL.md §2.6 item 3: our client ids exceed 23 bytes
@@ -134,6 +139,7 @@ export class EmbeddedBroker implements CloudMqtt {
           return;
         }
         o.ingestor.submit(identity.gatewayId, packet.topic, payload, (r) => {
+          if (client) holdWrites(client.conn);
           if (r.status === 'failed') {
             done(new Error(`ingest failed: ${r.reason}`)); // no PUBACK: the gateway will resend
             return;

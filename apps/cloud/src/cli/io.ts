@@ -15,3 +15,11 @@ export interface CliIo {
 export function processIo(): CliIo {
   return { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
 }
+
+/**
+ * Whether a command shows progress on stderr: always without `--json`; with `--json` only when
+ * `TINYFLEET_PROGRESS=lines` asks for it (cloud jobs do, to follow the run).
+ */
+export function showProgress(json: boolean, io: CliIo): boolean {
+  return !json || io.env.TINYFLEET_PROGRESS === 'lines';
+}

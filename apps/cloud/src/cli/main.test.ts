@@ -3,39 +3,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultDatasetsDir } from '../ml/data/paths.js';
-import { Rng } from '../ml/tensor/rng.js';
-import type { CliIo } from './io.js';
+import { memoryIo as io, writeWindowsCsv } from './fixtures.js';
 import { main } from './main.js';
 
-function io(cwd: string, env: Record<string, string> = {}): CliIo & { out: () => string; err: () => string } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    stdout: { write: (s: string) => out.push(s) },
-    stderr: { write: (s: string) => err.push(s) },
-    env,
-    cwd,
-    out: () => out.join(''),
-    err: () => err.join(''),
-  };
-}
-
 /** A CSV of 2-channel, 8-step windows: class 0 when channel a is high, class 1 when b is. */
-function csvDataset(dir: string): string {
-  const rng = new Rng(3);
-  const cols = ['label', ...['a', 'b'].flatMap((c) => Array.from({ length: 8 }, (_, t) => `${c}_${t}`))];
-  const rows = [cols.join(',')];
-  for (let i = 0; i < 160; i++) {
-    const y = i % 2;
-    const v = (ch: number): string => (rng.uniform(0, 0.5) + (ch === y ? 1 : 0)).toFixed(3);
-    rows.push(
-      [y, ...Array.from({ length: 8 }, () => v(0)), ...Array.from({ length: 8 }, () => v(1))].join(','),
-    );
-  }
-  const path = join(dir, 'windows.csv');
-  writeFileSync(path, `${rows.join('\n')}\n`);
-  return path;
-}
+const csvDataset = (dir: string): string => writeWindowsCsv(dir);
 
 describe('tinyfleet CLI', () => {
   it('prints help for the CLI and for every command, documenting every flag', async () => {

@@ -43,10 +43,13 @@ export class BlockServer {
 
   /** Answer the block requests ingestion commits; returns the unsubscribe function. */
   attach(bus: LiveBus): () => void {
-    return bus.subscribe((e) => {
-      if (e.type !== 'block-request') return;
-      this.answer(e).catch((err: unknown) => this.#o.log?.('error', 'block answer failed', err));
-    });
+    return bus.subscribe(
+      (e) => {
+        if (e.type !== 'block-request') return;
+        this.answer(e).catch((err: unknown) => this.#o.log?.('error', 'block answer failed', err));
+      },
+      ['block-request'],
+    );
   }
 
   async answer(req: BlockRequestEvent): Promise<BlockAnswer> {

@@ -84,7 +84,9 @@ export function checkCompat(m: ModelRecord, d: Device): Exclusion | undefined {
   if (caps.maxMessageBytes < P.OTA_BLOCK_BYTES + 128) {
     return excl(d.id, 'MESSAGE_SIZE', `link messages of ${caps.maxMessageBytes} bytes are too small for OTA`);
   }
-  if (d.currentModel?.startsWith(m.sha256)) return excl(d.id, 'INSTALLED', 'already runs this model');
+  // PROTOCOL.md §4.2.1, §5.8: a device's model is recorded as `<content digest>@<version>`, from HELLO
+  // `msha` or from OTA_STATUS CONFIRMED; both name the model by the same digest as the model record.
+  if (d.currentModel?.split('@')[0] === m.sha256) return excl(d.id, 'INSTALLED', 'already runs this model');
   return undefined;
 }
 

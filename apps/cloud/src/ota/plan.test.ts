@@ -72,6 +72,25 @@ describe('compatibility gate and dry run', () => {
     ).rejects.toMatchObject({ code: 'NO_ELIGIBLE_DEVICES' });
   });
 
+  it('a HELLO naming the model by its §5.8 digest (§4.2.1) marks the device INSTALLED; the file hash does not', () => {
+    fx.device('hello-digest', gw);
+    fx.device('hello-file', gw);
+    fx.device('older', gw);
+    const caps = fx.store.devices.get('hello-digest')?.capabilities ?? {};
+    // what HELLO ingestion records: `<msha hex>@<mver>` (broker/ingest/apply.ts)
+    const hello = (deviceId: string, model: string) =>
+      fx.store.devices.upsertFromHello({ gatewayId: gw, deviceId, capabilities: caps, currentModel: model });
+    hello('hello-digest', `${model.sha256}@3`);
+    hello('hello-file', `${model.objectId}@3`);
+    hello('older', `${model.sha256.slice(0, 60)}ffff@3`);
+    const plan = fx.ota.preview({ name: 'again', modelId: model.id, target: { fleetId: fx.fleetId } });
+    expect(plan.excluded.map((e) => [e.deviceId, e.code])).toEqual([['hello-digest', 'INSTALLED']]);
+    expect(plan.phases.flatMap((p) => p.devices.map((d) => d.deviceId)).sort()).toEqual([
+      'hello-file',
+      'older',
+    ]);
+  });
+
   it('splits phases cumulatively and adds a final phase when they fall short', () => {
     const spec = (p: { count?: number; percent?: number }) => ({ ...p, successPercent: 100, soakMs: 0 });
     expect(phaseEnds([spec({ count: 1 }), spec({ percent: 50 })], 10).ends).toEqual([1, 5, 10]);

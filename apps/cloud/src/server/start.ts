@@ -18,6 +18,7 @@ import {
   type Log,
   storeAuthenticator,
 } from '../broker/index.js';
+import { JobRunner } from '../jobs/runner.js';
 import { OtaService } from '../ota/index.js';
 import { LiveBus, newSecret, Store } from '../store/index.js';
 import { type CloudConfigInput, resolveConfig } from './config.js';
@@ -31,6 +32,7 @@ export interface RunningCloud {
   store: Store;
   bus: LiveBus;
   ota: OtaService;
+  jobs: JobRunner;
   stop(): Promise<void>;
 }
 
@@ -87,12 +89,22 @@ export async function startCloud(input: CloudConfigInput = {}, log: Log = () => 
     });
     ota = otaService;
     otaService.start();
+    // NAS / compression / training jobs in worker threads, their folders under the data dir.
+    const jobs = new JobRunner({
+      jobs: store.jobs,
+      bus,
+      dir: join(config.dataDir, 'jobs'),
+      ota: otaService,
+      log,
+    });
+    jobs.start();
 
     const app = createApi({
       store,
       bus,
       commander,
       ota: otaService,
+      jobs,
       mqtt: { url: config.publicMqttUrl ?? broker.mqttUrl, wsUrl: broker.wsUrl },
       shutdown: shutdown.signal,
       heartbeatMs: config.sseHeartbeatMs,
@@ -115,9 +127,10 @@ export async function startCloud(input: CloudConfigInput = {}, log: Log = () => 
           server.close(() => resolve());
           if ('closeAllConnections' in server) server.closeAllConnections();
         });
+        await jobs.stop();
         await otaService.stop();
         await broker.close();
-        await ingestor.drain();
+        await ingestor.close(); // drains, then stops the ingest worker thread
         store.close();
       })();
       return stopping;
@@ -130,6 +143,7 @@ export async function startCloud(input: CloudConfigInput = {}, log: Log = () => 
       store,
       bus,
       ota: otaService,
+      jobs,
       stop,
     };
   } catch (e) {

@@ -1,6 +1,8 @@
 /**
- * Opening the SQLite file: WAL, `synchronous=FULL` (every commit reaches the disk before we acknowledge the
- * data it holds: the ingest ledger must survive power loss), foreign keys on.
+ * Opening the SQLite file: WAL, `synchronous=FULL` by default (every commit reaches the disk before we
+ * acknowledge the data it holds: the ingest ledger must survive power loss), foreign keys on. Telemetry
+ * ingestion alone commits with `synchronous=NORMAL` and acknowledges only after a later fsync of the WAL
+ * (group commit, apps/cloud/src/broker/ingest/group-commit.ts): the same guarantee, one fsync per batch.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';

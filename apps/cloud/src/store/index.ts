@@ -28,6 +28,15 @@ export {
   type Transition,
 } from './repo/executions.js';
 export type { NewGradientUpdate } from './repo/gradients.js';
+export {
+  JOB_STATUSES,
+  type Job,
+  type JobOutcome,
+  type JobProgress,
+  type JobRepo,
+  type JobStatus,
+  type JobStep,
+} from './repo/jobs.js';
 export { KEY_STATUSES, type KeyStatus, type SigningKey } from './repo/keys.js';
 export type { NewMetricPoint } from './repo/metrics.js';
 export type { ModelRecord, NewModel } from './repo/models.js';

@@ -152,6 +152,61 @@ describe('store on a file', () => {
     db.close();
   });
 
+  it('keeps ledger entries made before the device-id key order (migration 4) as duplicates', () => {
+    const file = join(dir, 'a.db');
+    const db = new Database(file);
+    migrate(
+      db,
+      MIGRATIONS.filter((m) => m.id < 4),
+    );
+    // Device ids, two of which are each other's byte swap (a one-step rename would collide), and a
+    // 16-byte id.
+    const old = ['0100000001000000', '0000000100000001', '0100000000000001', 'aa'.repeat(16)];
+    const put = db.prepare('INSERT INTO ingest_ledger VALUES (?, ?, 37, 0)');
+    for (const id of old) put.run('gw/d', id);
+    db.close();
+    const store = Store.open(file);
+    for (const id of old) expect(store.ledger.claim('gw/d', id, 37)).toBe(false);
+    expect(store.ledger.count()).toBe(4);
+    expect(store.ledger.claim('gw/d', '0100000002000000', 37)).toBe(true);
+    store.close();
+  });
+
+  it('drops the secondary indexes of gradient updates (migration 5); listing still filters', () => {
+    const file = join(dir, 'a.db');
+    const db = new Database(file);
+    migrate(
+      db,
+      MIGRATIONS.filter((m) => m.id < 5),
+    );
+    const indexes = () =>
+      db
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'gradient_updates'")
+        .all();
+    expect(indexes()).toHaveLength(2);
+    expect(migrate(db)).toEqual([5]);
+    expect(indexes()).toEqual([]);
+    db.close();
+    const store = Store.open(file);
+    const f = store.fleets.create({ name: 'f' });
+    const g = store.gateways.create({ fleetId: f.id, name: 'g' }).gateway.id;
+    const base = { gatewayId: g, layer: 0, updatedCount: 1, tsMs: 0, fields: {}, raw: new Uint8Array(1) };
+    for (const [sessionId, deviceId, step] of [
+      ['s1', 'a', 1],
+      ['s2', 'a', 2],
+      ['s1', 'b', 3],
+    ] as const) {
+      store.gradients.insert({ ...base, sessionId, deviceId, msgId: `${step}`, step });
+    }
+    const steps = (q: { sessionId?: string; deviceId?: string }) =>
+      store.gradients.list({ limit: 10, ...q }).items.map((u) => u.step);
+    expect(steps({ sessionId: 's1' })).toEqual([1, 3]);
+    expect(steps({ deviceId: 'a' })).toEqual([1, 2]);
+    expect(steps({ sessionId: 's1', deviceId: 'b' })).toEqual([3]);
+    expect(store.gradients.count('s1')).toBe(2);
+    store.close();
+  });
+
   it('refuses a database migrated by newer code', () => {
     const file = join(dir, 'a.db');
     Store.open(file).close();

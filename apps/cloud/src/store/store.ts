@@ -2,6 +2,8 @@
  * The store: one SQLite database (a file, or `':memory:'` as the in-memory twin) behind typed repositories.
  * Statements are prepared once per repository; `transaction` groups writes (ingest batches, ledger + data).
  */
+import { closeSync, fdatasync, openSync } from 'node:fs';
+import { Checkpointer } from './checkpointer.js';
 import { type Db, openDatabase } from './db.js';
 import { migrate } from './migrations.js';
 import { CampaignRepo } from './repo/campaigns.js';
@@ -11,6 +13,7 @@ import { ExecutionRepo } from './repo/executions.js';
 import { FleetRepo } from './repo/fleets.js';
 import { GatewayRepo } from './repo/gateways.js';
 import { GradientRepo } from './repo/gradients.js';
+import { JobRepo } from './repo/jobs.js';
 import { KeyRepo } from './repo/keys.js';
 import { LedgerRepo } from './repo/ledger.js';
 import { MetricRepo } from './repo/metrics.js';
@@ -32,7 +35,11 @@ export class Store {
   readonly models: ModelRepo;
   readonly campaigns: CampaignRepo;
   readonly executions: ExecutionRepo;
+  readonly jobs: JobRepo;
   readonly #db: Db;
+  /** The write-ahead log, opened by the first `sync`. */
+  #walFd: number | undefined;
+  #checkpointer: Checkpointer | undefined;
 
   private constructor(db: Db) {
     this.#db = db;
@@ -49,6 +56,7 @@ export class Store {
     this.models = new ModelRepo(db);
     this.campaigns = new CampaignRepo(db);
     this.executions = new ExecutionRepo(db);
+    this.jobs = new JobRepo(db);
   }
 
   /** Open (creating if needed) and migrate. `':memory:'` gives a throwaway in-memory store. */
@@ -63,9 +71,58 @@ export class Store {
     return new Store(db);
   }
 
-  /** Run `fn` in one transaction (nested calls become savepoints). */
+  /**
+   * Run `fn` in one transaction (nested calls become savepoints). BEGIN IMMEDIATE: the ingest worker
+   * (broker/ingest/offload.ts) writes through a second connection, and a deferred transaction that read
+   * before the other connection committed could not then write (SQLITE_BUSY_SNAPSHOT, no retry); taking
+   * the write lock first makes it wait (busy_timeout) and read the latest data instead.
+   */
   transaction<T>(fn: () => T): T {
-    return this.#db.transaction(fn)();
+    return this.#db.transaction(fn).immediate();
+  }
+
+  /**
+   * `transaction` whose commit does not wait for the disk (synchronous=NORMAL for this commit only): what
+   * it wrote becomes durable when a later `sync()` completes, or with any later FULL commit. Only for
+   * group commit (broker/ingest/group-commit.ts), which acknowledges nothing before that sync; every
+   * other commit stays synchronous=FULL.
+   */
+  lazyTransaction<T>(fn: () => T): T {
+    if (this.#db.memory || this.#db.inTransaction) return this.transaction(fn);
+    this.#db.pragma('synchronous = NORMAL');
+    try {
+      return this.transaction(fn);
+    } finally {
+      this.#db.pragma('synchronous = FULL');
+    }
+  }
+
+  /**
+   * Sync the write-ahead log in the thread pool: resolves once everything committed before is durable.
+   * fdatasync, as SQLite syncs its log on Linux: the frames and the file's size, not its times (which
+   * would cost a journal commit of the file system per sync).
+   */
+  sync(): Promise<void> {
+    const file = this.file;
+    if (file === undefined || !this.#db.open) return Promise.resolve();
+    this.#walFd ??= openSync(`${file}-wal`, 'r');
+    const fd = this.#walFd;
+    return new Promise((resolve, reject) => fdatasync(fd, (e) => (e ? reject(e) : resolve())));
+  }
+
+  /**
+   * Run WAL checkpoints in a worker thread instead of inside commits (./checkpointer.ts), for a writer
+   * that must not block: telemetry ingestion. No-op for the in-memory twin or when already started.
+   */
+  checkpointInBackground(): void {
+    const file = this.file;
+    if (file === undefined || this.#checkpointer || !this.#db.open) return;
+    this.#checkpointer = new Checkpointer(this.#db, file);
+  }
+
+  /** The database file; undefined for the in-memory twin. */
+  get file(): string | undefined {
+    return this.#db.memory ? undefined : this.#db.name;
   }
 
   get open(): boolean {
@@ -78,6 +135,10 @@ export class Store {
   }
 
   close(): void {
+    this.#checkpointer?.close();
+    this.#checkpointer = undefined;
     if (this.#db.open) this.#db.close();
+    if (this.#walFd !== undefined) closeSync(this.#walFd);
+    this.#walFd = undefined;
   }
 }

@@ -46,6 +46,13 @@ export interface ApiToken {
   revokedMs: number | null;
 }
 
+/**
+ * Session statuses: `created` -> `starting` (session.start sent) -> `running` (a device runs it) ->
+ * `stopping` (session.stop sent) -> one final status once every device has ended: `done` (all reached
+ * their step or sample limit), `stopped` (ended by a stop, none failed), `failed` (all failed),
+ * `partial` (some failed, the others ended without error); `error` gives the failed devices' reasons.
+ * Computed in apps/cloud/src/broker/ingest/sessions.ts.
+ */
 export const SESSION_STATUSES = [
   'created',
   'starting',
@@ -54,6 +61,7 @@ export const SESSION_STATUSES = [
   'stopped',
   'done',
   'failed',
+  'partial',
 ] as const;
 export type SessionStatus = (typeof SESSION_STATUSES)[number];
 

@@ -5,6 +5,7 @@ import { deviceRoutes } from './devices.js';
 import { fleetRoutes } from './fleets.js';
 import { gatewayRoutes } from './gateways.js';
 import { gradientRoutes } from './gradients.js';
+import { jobRoutes } from './jobs.js';
 import { keyRoutes } from './keys.js';
 import { modelRoutes } from './models.js';
 import { sessionRoutes } from './sessions.js';
@@ -20,6 +21,7 @@ export const ROUTES: readonly Route[] = [
   ...keyRoutes,
   ...modelRoutes,
   ...campaignRoutes,
+  ...jobRoutes,
   ...tokenRoutes,
   ...streamRoutes,
 ];

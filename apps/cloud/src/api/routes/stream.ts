@@ -1,6 +1,7 @@
 /**
  * `/v1/stream`: server-sent events of what ingestion commits: `presence`, `metrics`, `gradient`, and OTA
- * progress `ota` (campaign and execution changes, apps/cloud/src/ota). A comment
+ * progress `ota` (campaign and execution changes, apps/cloud/src/ota) and `job` (cloud jobs: queued,
+ * progress lines, end; apps/cloud/src/jobs). A comment
  * line every heartbeat period keeps proxies from closing an idle stream. A client that falls too far
  * behind is sent `event: overflow` and disconnected (it reconnects and re-reads the gaps from the lists).
  */
@@ -10,7 +11,7 @@ import { type Route, route } from '../route.js';
 import { object, optional, string } from '../validate/index.js';
 import { id } from './common.js';
 
-const TYPES = ['presence', 'metrics', 'gradient', 'ota'] as const;
+const TYPES = ['presence', 'metrics', 'gradient', 'ota', 'job'] as const;
 const MAX_QUEUE = 1000;
 const DEFAULT_HEARTBEAT_MS = 15_000;
 
@@ -19,14 +20,16 @@ interface Filter {
   sessionId?: string | undefined;
   deviceId?: string | undefined;
   gatewayId?: string | undefined;
+  jobId?: string | undefined;
 }
 
 function matches(e: LiveEvent, f: Filter): boolean {
   if (!f.types.has(e.type) || e.type === 'block-request') return false;
   const rec = e.type === 'metrics' ? e.point : e.type === 'gradient' ? e.update : e;
-  if (f.gatewayId !== undefined && rec.gatewayId !== f.gatewayId) return false;
-  if (f.deviceId !== undefined && rec.deviceId !== f.deviceId) return false;
+  if (f.gatewayId !== undefined && !('gatewayId' in rec && rec.gatewayId === f.gatewayId)) return false;
+  if (f.deviceId !== undefined && !('deviceId' in rec && rec.deviceId === f.deviceId)) return false;
   if (f.sessionId !== undefined && !('sessionId' in rec && rec.sessionId === f.sessionId)) return false;
+  if (f.jobId !== undefined && !(e.type === 'job' && e.jobId === f.jobId)) return false;
   return true;
 }
 
@@ -37,13 +40,16 @@ function payload(e: LiveEvent): unknown {
   return rest;
 }
 
-const typeList = string({ pattern: /^(presence|metrics|gradient|ota)(,(presence|metrics|gradient|ota))*$/ });
+const typeList = string({
+  pattern: /^(presence|metrics|gradient|ota|job)(,(presence|metrics|gradient|ota|job))*$/,
+});
 
 export const streamRoutes: Route[] = [
   route({
     method: 'get',
     path: '/v1/stream',
-    summary: 'Live events (SSE): presence, metrics, gradient, ota; filter by session, device, gateway, types',
+    summary:
+      'Live events (SSE): presence, metrics, gradient, ota, job; filter by session, device, gateway, job, types',
     tag: 'stream',
     access: 'read',
     queryToken: true,
@@ -52,6 +58,7 @@ export const streamRoutes: Route[] = [
       sessionId: optional(id()),
       deviceId: optional(id()),
       gatewayId: optional(id()),
+      jobId: optional(id()),
       access_token: optional(string({ max: 128 })),
     }),
     response: {
@@ -65,6 +72,7 @@ export const streamRoutes: Route[] = [
         sessionId: query.sessionId,
         deviceId: query.deviceId,
         gatewayId: query.gatewayId,
+        jobId: query.jobId,
       };
       return streamSSE(c, async (stream) => {
         const queue: LiveEvent[] = [];

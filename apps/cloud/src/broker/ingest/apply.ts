@@ -5,8 +5,9 @@
  */
 
 import { applyOtaCommandResult, applyOtaStatus, blockRequestEvent } from '../../ota/index.js';
-import type { EventLevel, JsonObject, LiveEvent, SessionStatus, Store } from '../../store/index.js';
+import type { EventLevel, JsonObject, LiveEvent, Store } from '../../store/index.js';
 import type { UplinkMessage } from './messages.js';
+import { applyDeviceBoot, applySessionResult, applyTrainStatus } from './sessions.js';
 
 /** Where a message came from: the topic's gateway and, for relayed messages, device (PROTOCOL.md §2.1). */
 export interface Origin {
@@ -16,19 +17,27 @@ export interface Origin {
 
 const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 
+/** No live events (shared, never mutated by callers: they only read it). */
+const NONE: LiveEvent[] = [];
+
 const LOG_LEVEL: Record<string, EventLevel> = { ERROR: 'error', WARN: 'warn', INFO: 'info', DEBUG: 'debug' };
 
-// PROTOCOL.md §4.4.5: TRAIN_STATES -> session status.
-const TRAIN_STATE: Record<string, SessionStatus> = {
-  RUNNING: 'running',
-  STOPPED: 'stopped',
-  DONE: 'done',
-  FAILED: 'failed',
-};
+/**
+ * What the messages of one ingest transaction share. `events`: build the stream events of metrics and
+ * gradient updates (false when no listener wants them). `sessions`: (gateway, wire id) -> session id, as
+ * looked up or created in this transaction (a wire id never changes owner: ../../store/repo/sessions.ts).
+ */
+export interface ApplyBatch {
+  events: boolean;
+  sessions: Map<string, string>;
+}
 
 /** The id of the cloud session a device's session id names; a session started at the gateway is adopted. */
-function sessionFor(store: Store, o: Origin, wireId: number, nowMs: number): string {
-  return (
+function sessionFor(store: Store, o: Origin, wireId: number, nowMs: number, batch?: ApplyBatch): string {
+  const key = `${o.gatewayId}/${wireId}`;
+  const known = batch?.sessions.get(key);
+  if (known !== undefined) return known;
+  const id =
     store.sessions.idByWireId(o.gatewayId, wireId) ??
     store.sessions.create(
       {
@@ -39,8 +48,9 @@ function sessionFor(store: Store, o: Origin, wireId: number, nowMs: number): str
         status: 'running',
       },
       nowMs,
-    ).id
-  );
+    ).id;
+  batch?.sessions.set(key, id);
+  return id;
 }
 
 /** Command ids the cloud issues for sessions: `<command>:<session id>:<nonce>` (see ../commander.ts). */
@@ -54,6 +64,7 @@ export function applyMessage(
   raw: Uint8Array,
   nowMs: number,
   idHex?: string,
+  batch?: ApplyBatch,
 ): LiveEvent[] {
   const base = { gatewayId: o.gatewayId, deviceId: o.deviceId ?? null };
   const dev = o.deviceId ?? '';
@@ -112,6 +123,7 @@ export function applyMessage(
         { gatewayId: o.gatewayId, deviceId: dev, capabilities, currentModel: model },
         nowMs,
       );
+      applyDeviceBoot(store, o.gatewayId, dev, m.bootCounter, nowMs); // a session it ran is gone
       store.events.add({
         ...base,
         level: 'info',
@@ -142,25 +154,14 @@ export function applyMessage(
       });
       return [];
     case 'TRAIN_STATUS': {
-      const sessionId = sessionFor(store, o, m.sessionId, nowMs);
-      const status = TRAIN_STATE[m.state];
-      // TODO: sessions of several devices should end when all have ended; for now the latest report wins.
-      if (status)
-        store.sessions.setStatus(sessionId, status, m.text ?? (m.error ? `error ${m.error}` : null), nowMs);
-      store.events.add({
-        ...base,
-        sessionId,
-        level: m.state === 'FAILED' ? 'warn' : 'info',
-        kind: 'session.status',
-        message: `${dev}: ${m.state} at step ${m.step}`,
-        data: { state: m.state, step: m.step, samplesSeen: m.samplesSeen, error: m.error ?? null },
-      });
+      // PROTOCOL.md §4.4.5: per device the newest status wins; the session ends when all its devices have.
+      applyTrainStatus(store, sessionFor(store, o, m.sessionId, nowMs, batch), o.gatewayId, dev, m, nowMs);
       return [];
     }
     case 'TRAIN_METRICS': {
       // PROTOCOL.md §2.5 item 5: placed by session and step, not by arrival.
       const point = {
-        sessionId: sessionFor(store, o, m.sessionId, nowMs),
+        sessionId: sessionFor(store, o, m.sessionId, nowMs, batch),
         deviceId: dev,
         gatewayId: o.gatewayId,
         step: m.step,
@@ -177,11 +178,11 @@ export function applyMessage(
       };
       const id = store.metrics.insert(point);
       store.devices.touch(dev, nowMs);
-      return [{ type: 'metrics', point: { id, ...point } }];
+      return batch?.events === false ? NONE : [{ type: 'metrics', point: { id, ...point } }];
     }
     case 'GRAD_UPDATE': {
       const update = {
-        sessionId: sessionFor(store, o, m.sessionId, nowMs),
+        sessionId: sessionFor(store, o, m.sessionId, nowMs, batch),
         deviceId: dev,
         gatewayId: o.gatewayId,
         msgId: idHex ?? hex(m.id),
@@ -200,20 +201,13 @@ export function applyMessage(
         },
       };
       const id = store.gradients.insert({ ...update, raw });
-      return [{ type: 'gradient', update: { id, ...update } }];
+      return batch?.events === false ? NONE : [{ type: 'gradient', update: { id, ...update } }];
     }
     case 'GW_COMMAND_RESULT': {
       const ota = applyOtaCommandResult(store, o, m, nowMs); // `ota.job` results (PROTOCOL.md §4.7.2)
       const match = SESSION_CID.exec(m.commandId);
       const session = match?.[2] === undefined ? undefined : store.sessions.get(match[2]);
-      if (session && match) {
-        if (!m.ok) store.sessions.setStatus(session.id, 'failed', m.text ?? `error ${m.error ?? 0}`, nowMs);
-        else if (match[1] === 'train.start' && session.status === 'starting') {
-          store.sessions.setStatus(session.id, 'running', null, nowMs);
-        } else if (match[1] === 'train.stop' && session.status === 'stopping') {
-          store.sessions.setStatus(session.id, 'stopped', null, nowMs);
-        }
-      }
+      if (session && match?.[1]) applySessionResult(store, session, match[1], m, nowMs);
       store.events.add({
         ...base,
         deviceId: m.deviceId ?? null,

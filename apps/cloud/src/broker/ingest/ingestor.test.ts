@@ -1,7 +1,7 @@
 import { decodeMessage } from '@tinyfleet/protocol/messages';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LiveBus, type LiveEvent, Store } from '../../store/index.js';
-import { encode, hello, metrics } from '../testing.js';
+import { encode, gradUpdate, hello, metrics } from '../testing.js';
 import { Ingestor } from './ingestor.js';
 
 let store: Store;
@@ -70,6 +70,24 @@ describe('Ingestor', () => {
     expect(store.events.list({ limit: 10, kind: 'ingest.failed' }).items).toHaveLength(1);
     expect(live).toEqual(['metrics', 'metrics']); // nothing announced for the dropped message
     expect(ingestor.stats).toMatchObject({ stored: 2, duplicate: 1, rejected: 1, failed: 0 });
+  });
+
+  it('builds stream events only for listeners that want them; one adopted session per batch', async () => {
+    const bus = new LiveBus();
+    const blocks: LiveEvent[] = [];
+    bus.subscribe((e) => blocks.push(e), ['block-request']); // like the OTA block server
+    ingestor = new Ingestor({ store, bus, decode: (b) => decodeMessage(b) });
+    const batch = (steps: number[]) =>
+      Promise.all(steps.map((s) => ingestor.accept(gw, up('grad'), encode(gradUpdate(7, s)))));
+    expect((await batch([1, 2, 3])).map((o) => o.status)).toEqual(['stored', 'stored', 'stored']);
+    expect(blocks).toEqual([]); // nothing built nor emitted for a listener of block requests only
+    const all: LiveEvent[] = [];
+    bus.subscribe((e) => all.push(e));
+    await batch([4, 5]);
+    expect(all.map((e) => (e.type === 'gradient' ? e.update.step : e.type))).toEqual([4, 5]);
+    const sessions = store.sessions.list({ limit: 10 }).items.filter((s) => s.wireId === 7);
+    expect(sessions).toHaveLength(1);
+    expect(store.gradients.count(sessions[0]?.id)).toBe(5);
   });
 
   it('reports failure (so no PUBACK is sent) when the store cannot commit', async () => {

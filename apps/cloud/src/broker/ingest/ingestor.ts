@@ -1,20 +1,25 @@
 /**
- * Ingestion of uplink messages (PROTOCOL.md §2.5). Each PUBLISH is validated first (topic by §2.1, CBOR
- * by §4, the envelope type against the topic kind, the device id against the topic), outside any
- * transaction; valid messages are then applied in batches: one transaction per event-loop turn, each
- * message's ledger row in the same transaction as its effect. The callback (or promise) runs after the
- * commit, so the broker acknowledges (PUBACK) only what is durable.
+ * Ingestion of uplink messages (PROTOCOL.md §2.5). Each PUBLISH is validated first (./validate.ts),
+ * outside any transaction; valid messages are then applied in batches: one transaction per event-loop
+ * turn, each message's ledger row in the same transaction as its effect. The callback (or promise) runs
+ * after the commit, so the broker acknowledges (PUBACK) only what is durable.
  *
  * A batch is applied in one transaction without savepoints (the common case, and the cheap one). If
  * anything in it throws, the whole transaction is rolled back and the batch is applied again with each
  * message in its own savepoint, so one bad message is dropped (and logged) without taking the others down.
+ *
+ * GRAD_UPDATE, the bulk of the traffic, is decoded in one pass (./grad-fast.ts). With `offload`, it goes
+ * to the same logic in a worker thread with its own connection (./offload.ts), under the same rules:
+ * answered after its commit.
  */
 import { MsgType, type MsgTypeName } from '@tinyfleet/protocol/constants';
 import { isProtocolError } from '@tinyfleet/protocol/errors';
-import { type ParsedTopic, parseTopic } from '@tinyfleet/protocol/mqtt';
 import type { LiveBus, LiveEvent, Store } from '../../store/index.js';
-import { applyMessage, type Origin } from './apply.js';
+import { type ApplyBatch, applyMessage, type Origin } from './apply.js';
+import { GroupCommit, type Release } from './group-commit.js';
 import type { DecodeFn, UplinkMessage } from './messages.js';
+import { IngestWorker } from './offload.js';
+import { GRAD_SUFFIX, Rejection, validateUplink } from './validate.js';
 
 export type IngestOutcome =
   | { status: 'stored' }
@@ -31,6 +36,14 @@ export interface IngestorOptions {
   /** Most messages per transaction. */
   maxBatch?: number;
   now?: () => number;
+  /**
+   * Ingest GRAD_UPDATE in a worker thread (./offload.ts; needs a file store; same guarantees). Default
+   * false: on the 2-core reference machine the hand-off costs more CPU than it frees (bench:ingest). The
+   * worker decodes with ./grad-fast.ts, then `decodeMessage` of the protocol package, not with `decode`.
+   */
+  offload?: boolean;
+  /** Group commit of telemetry (./group-commit.ts); default: true when the store is a file. */
+  groupCommit?: boolean;
   log?: (level: 'warn' | 'error', msg: string, err?: unknown) => void;
 }
 
@@ -41,30 +54,56 @@ type Item =
   | { kind: 'reject'; gatewayId: string; topic: string; code: string; reason: string; bytes: number };
 type MsgItem = Extract<Item, { kind: 'msg' }>;
 
+/** Stream telemetry, group-committed (./group-commit.ts); other types commit with synchronous=FULL. */
+const LAZY = new Set<UplinkMessage['type']>(['GRAD_UPDATE', 'TRAIN_METRICS', 'HEARTBEAT', 'LOG']);
+
 const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 const STORED: IngestOutcome = Object.freeze({ status: 'stored' });
 const DUPLICATE: IngestOutcome = Object.freeze({ status: 'duplicate' });
 
-class Rejection extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 export class Ingestor {
-  readonly #o: Required<Omit<IngestorOptions, 'log'>> & Pick<IngestorOptions, 'log'>;
+  readonly #o: Required<Omit<IngestorOptions, 'log' | 'offload' | 'groupCommit'>> &
+    Pick<IngestorOptions, 'log'>;
+  readonly #worker: IngestWorker | undefined;
+  readonly #group: GroupCommit | undefined;
   #queue: Item[] = [];
   #scheduled = false;
   #stats = { stored: 0, duplicate: 0, rejected: 0, failed: 0 };
   readonly #flushSoon = () => this.#flush();
 
   constructor(o: IngestorOptions) {
-    this.#o = { maxBatch: 512, now: Date.now, ...o };
+    const { offload, groupCommit, ...rest } = o;
+    this.#o = { maxBatch: 512, now: Date.now, ...rest };
+    const file = o.store.file;
+    if (groupCommit !== false && file !== undefined) {
+      this.#group = new GroupCommit(() => o.store.sync(), o.log);
+      this.#group.onSynced = () => this.#flush();
+      o.store.checkpointInBackground(); // no checkpoint inside a commit (store/checkpointer.ts)
+    }
+    if (offload === true && file !== undefined) {
+      this.#worker = new IngestWorker({
+        file,
+        bus: o.bus,
+        maxBatch: this.#o.maxBatch,
+        log: o.log,
+        onOutcome: (r) => this.#stats[r.status]++,
+      });
+    }
+  }
+
+  /**
+   * Resolves once ingestion can take messages at full speed: the worker thread is up, or failed to
+   * start (then everything is ingested in this thread).
+   */
+  async ready(): Promise<void> {
+    await this.#worker?.ready;
+  }
+
+  /** Whether GRAD_UPDATE messages currently go to the worker thread. */
+  get offloading(): boolean {
+    return this.#worker?.alive === true;
   }
 
   get stats(): Readonly<{ stored: number; duplicate: number; rejected: number; failed: number }> {
@@ -81,21 +120,14 @@ export class Ingestor {
    * an invalid message, otherwise after the transaction holding the message has committed (or failed).
    */
   submit(gatewayId: string, topic: string, payload: Uint8Array, done: IngestCallback): void {
-    let parsed: ParsedTopic;
-    let msg: UplinkMessage;
+    // The ACL has parsed the topic already; the worker checks everything again, as below.
+    if (this.#worker?.alive && topic.endsWith(GRAD_SUFFIX)) {
+      this.#worker.submit(gatewayId, topic, payload, done);
+      return;
+    }
+    let valid: ReturnType<typeof validateUplink>;
     try {
-      parsed = parseTopic(topic);
-      if (parsed.gatewayId !== gatewayId)
-        throw new Rejection('UNAUTHORIZED', `topic of gateway ${parsed.gatewayId}`);
-      if (parsed.direction !== 'up') throw new Rejection('BAD_FIELD', 'not an uplink topic');
-      msg = this.#o.decode(payload) as UplinkMessage;
-      // PROTOCOL.md §2.1 rule 2: the envelope type must be the one the topic kind carries.
-      if (msg.type !== parsed.message)
-        throw new Rejection('BAD_FIELD', `${msg.type} on a ${parsed.kind} topic`);
-      // PROTOCOL.md §2.6 item 2: a gateway relays a device only under that device's own id.
-      if (msg.type === 'HELLO' && msg.deviceId !== parsed.deviceId) {
-        throw new Rejection('BAD_FIELD', `HELLO of ${msg.deviceId} on the topic of ${parsed.deviceId}`);
-      }
+      valid = validateUplink(gatewayId, topic, payload, this.#o.decode);
     } catch (e) {
       const code = e instanceof Rejection || isProtocolError(e) ? e.code : 'MALFORMED';
       const reason = errorText(e);
@@ -104,13 +136,26 @@ export class Ingestor {
       done({ status: 'rejected', code, reason });
       return;
     }
-    const origin: Origin = { gatewayId, deviceId: parsed.deviceId };
-    this.#enqueue({ kind: 'msg', origin, msg, raw: payload, done });
+    this.#enqueue({ kind: 'msg', origin: valid.origin, msg: valid.msg, raw: payload, done });
   }
 
-  /** Resolves once everything queued so far is committed. */
+  /** Resolves once everything queued so far is committed (or failed). */
   async drain(): Promise<void> {
-    while (this.#queue.length > 0 || this.#scheduled) await new Promise((r) => setImmediate(r));
+    await this.#worker?.drain();
+    while (this.#queue.length > 0 || this.#scheduled || this.#group?.idle === false) {
+      await new Promise((r) => (this.#group?.idle === false ? setTimeout(r, 1) : setImmediate(r)));
+    }
+  }
+
+  /** Drain, then stop the worker thread (which closes its connection). Later messages are ingested here. */
+  async close(): Promise<void> {
+    await this.#worker?.close();
+    await this.drain();
+  }
+
+  /** For tests: kill the worker thread at once, as a crash would. */
+  async killWorker(): Promise<void> {
+    await this.#worker?.kill();
   }
 
   #enqueue(item: Item): void {
@@ -122,21 +167,34 @@ export class Ingestor {
   }
 
   #flush(): void {
+    // While every sync slot is taken (./group-commit.ts), telemetry waits and is then committed as one
+    // batch (larger batches, fewer commits and syncs); anything else is committed at once.
+    const wait =
+      this.#group?.syncing && this.#queue.every((i) => i.kind === 'reject' || LAZY.has(i.msg.type));
+    if (this.#queue.length === 0 || wait) {
+      this.#scheduled = false;
+      return;
+    }
     const items = this.#queue.splice(0, this.#o.maxBatch);
     const { store, bus } = this.#o;
     const now = this.#o.now();
     // Live events are only built when someone listens (the SSE stream, the OTA block server).
     const live: LiveEvent[] | undefined = bus.size > 0 ? [] : undefined;
+    // Telemetry only: group commit (./group-commit.ts); anything else commits with synchronous=FULL.
+    const lazy = this.#group !== undefined && items.every((i) => i.kind === 'reject' || LAZY.has(i.msg.type));
+    const transaction = <T>(fn: () => T): T => (lazy ? store.lazyTransaction(fn) : store.transaction(fn));
     let outcomes: IngestOutcome[];
+    let committed = true;
     try {
-      outcomes = store.transaction(() => this.#applyBatch(items, now, live, false));
+      outcomes = transaction(() => this.#applyBatch(items, now, live, false));
     } catch {
       // Something in the batch threw, or the commit failed: nothing of it is stored. Apply it again with a
       // savepoint per message, so only the failing message is dropped.
       if (live) live.length = 0;
       try {
-        outcomes = store.transaction(() => this.#applyBatch(items, now, live, true));
+        outcomes = transaction(() => this.#applyBatch(items, now, live, true));
       } catch (e) {
+        committed = false;
         // The commit itself failed: nothing of this batch is durable, so nothing may be acknowledged.
         this.#o.log?.('error', 'ingest transaction failed', e);
         const failed: IngestOutcome = { status: 'failed', reason: errorText(e) };
@@ -144,14 +202,22 @@ export class Ingestor {
         if (live) live.length = 0;
       }
     }
-    if (live) for (const e of live) bus.emit(e);
-    for (let i = 0; i < items.length; i++) {
-      const item = items[i] as Item;
-      if (item.kind !== 'msg') continue;
-      const outcome = outcomes[i] ?? { status: 'failed', reason: 'lost' };
-      this.#stats[outcome.status]++;
-      item.done(outcome);
-    }
+    const done = outcomes;
+    // Acknowledge (and announce) only what is durable: at once after a FULL commit, after the next
+    // fsync of the write-ahead log after a lazy one.
+    const release: Release = (failure) => {
+      if (live && !failure) for (const e of live) bus.emit(e);
+      for (let i = 0; i < items.length; i++) {
+        const item = items[i] as Item;
+        if (item.kind !== 'msg') continue;
+        const outcome = failure ?? done[i] ?? { status: 'failed', reason: 'lost' };
+        this.#stats[outcome.status]++;
+        item.done(outcome);
+      }
+    };
+    if (!committed || !this.#group) release();
+    else if (lazy) this.#group.lazy(release);
+    else this.#group.durable(release);
     if (this.#queue.length > 0) setImmediate(this.#flushSoon);
     else this.#scheduled = false;
   }
@@ -161,7 +227,10 @@ export class Ingestor {
    * (undefined for the rejections, which are only logged). With `isolate`, each message gets a savepoint.
    */
   #applyBatch(items: Item[], now: number, live: LiveEvent[] | undefined, isolate: boolean): IngestOutcome[] {
-    const { store } = this.#o;
+    const { store, bus } = this.#o;
+    // Stream events of metrics and gradients only for a listener that wants them (not the block server).
+    const events = live !== undefined && (bus.wants('gradient') || bus.wants('metrics'));
+    const batch: ApplyBatch = { events, sessions: new Map() };
     const outcomes: IngestOutcome[] = new Array(items.length);
     for (let i = 0; i < items.length; i++) {
       const item = items[i] as Item;
@@ -176,13 +245,15 @@ export class Ingestor {
         });
         continue;
       }
-      outcomes[i] = isolate ? this.#applyIsolated(item, now, live) : this.#apply(item, now, live);
+      outcomes[i] = isolate
+        ? this.#applyIsolated(item, now, live, batch)
+        : this.#apply(item, now, live, batch);
     }
     return outcomes;
   }
 
   /** One message: its ledger claim, then its effect (PROTOCOL.md §2.5 items 1 and 2). */
-  #apply(item: MsgItem, now: number, live: LiveEvent[] | undefined): IngestOutcome {
+  #apply(item: MsgItem, now: number, live: LiveEvent[] | undefined, batch: ApplyBatch): IngestOutcome {
     const { store } = this.#o;
     const { origin, msg, raw } = item;
     // PROTOCOL.md §2.5 item 1: an uplink is identified by (gw, dev or none, id). Heartbeats (QoS 0, no
@@ -191,21 +262,27 @@ export class Ingestor {
     if (msg.type !== 'HEARTBEAT') {
       idHex = hex(msg.id);
       const sender = `${origin.gatewayId}/${origin.deviceId ?? ''}`;
-      if (!store.ledger.claim(sender, idHex, typeCode(msg.type), now)) return DUPLICATE;
+      if (!store.ledger.claim(sender, idHex, MsgType[msg.type as MsgTypeName], now)) return DUPLICATE;
     }
-    const events = applyMessage(store, origin, msg, raw, now, idHex);
+    const events = applyMessage(store, origin, msg, raw, now, idHex, batch);
     if (live) for (const e of events) live.push(e);
     return STORED;
   }
 
   /** One message in its own savepoint: a failure undoes only this message, which is dropped and logged. */
-  #applyIsolated(item: MsgItem, now: number, live: LiveEvent[] | undefined): IngestOutcome {
+  #applyIsolated(
+    item: MsgItem,
+    now: number,
+    live: LiveEvent[] | undefined,
+    batch: ApplyBatch,
+  ): IngestOutcome {
     const { store } = this.#o;
     const mark = live?.length ?? 0;
     try {
-      return store.transaction(() => this.#apply(item, now, live));
+      return store.transaction(() => this.#apply(item, now, live, batch));
     } catch (e) {
       if (live) live.length = mark;
+      batch.sessions.clear(); // a session this message created is rolled back with it
       const { origin, msg } = item;
       // A bug or constraint failure on one message: record it, and drop the message rather than loop on it.
       this.#o.log?.('error', `ingest of ${msg.type} from ${origin.gatewayId} failed`, e);
@@ -220,8 +297,4 @@ export class Ingestor {
       return { status: 'rejected', code: 'INTERNAL', reason: errorText(e) };
     }
   }
-}
-
-function typeCode(name: UplinkMessage['type']): number {
-  return MsgType[name as MsgTypeName];
 }

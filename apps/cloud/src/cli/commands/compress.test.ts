@@ -1,38 +1,16 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GraphBuilder } from '../../ml/graph/builder.js';
 import { readModel, writeModel } from '../../ml/model/format.js';
-import { Rng } from '../../ml/tensor/rng.js';
-import type { CliIo } from '../io.js';
+import { memoryIo as io, writeWindowsCsv } from '../fixtures.js';
 import { main } from '../main.js';
-
-function io(cwd: string): CliIo & { out: string[]; err: string[] } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    out,
-    err,
-    stdout: { write: (s: string) => out.push(s) },
-    stderr: { write: (s: string) => err.push(s) },
-    env: {},
-    cwd,
-  };
-}
 
 /** 2-channel, 8-step windows: class 0 when channel a is high, class 1 when b is. */
 function setup(): string {
   const dir = mkdtempSync(join(tmpdir(), 'tf-cli-compress-'));
-  const rng = new Rng(3);
-  const cols = ['label', ...['a', 'b'].flatMap((c) => Array.from({ length: 8 }, (_, t) => `${c}_${t}`))];
-  const rows = [cols.join(',')];
-  for (let i = 0; i < 120; i++) {
-    const y = i % 2;
-    const v = (ch: number): string => (rng.uniform(0, 0.5) + (ch === y ? 1 : 0)).toFixed(3);
-    rows.push([y, ...Array.from({ length: 16 }, (_, j) => v(j < 8 ? 0 : 1))].join(','));
-  }
-  writeFileSync(join(dir, 'w.csv'), `${rows.join('\n')}\n`);
+  writeWindowsCsv(dir, 120, 'w.csv');
   return dir;
 }
 
@@ -59,7 +37,7 @@ describe('tinyfleet compress', () => {
       '--json',
     ];
     expect(await main([...argv, ...rest], t)).toBe(0);
-    const r = JSON.parse(t.out.at(-1)!) as Record<string, unknown>;
+    const r = JSON.parse(t.chunks.out.at(-1)!) as Record<string, unknown>;
     expect(r).toMatchObject({ method: 'structured-l1', schedule: 'agp', physical: true, params_before: 186 });
     expect(r.param_fraction as number).toBeLessThanOrEqual(0.5);
     expect(r.steps).toHaveLength(2);
@@ -76,7 +54,10 @@ describe('tinyfleet compress', () => {
     expect(
       await main([...argv, '--sweep', '0.3,0.6', '--dataset', `csv:${join(dir, 'w.csv')}`, '--json'], t),
     ).toBe(0);
-    const r = JSON.parse(t.out.at(-1)!) as { physical: boolean; points: { nonzero_fraction: number }[] };
+    const r = JSON.parse(t.chunks.out.at(-1)!) as {
+      physical: boolean;
+      points: { nonzero_fraction: number }[];
+    };
     expect(r.physical).toBe(false);
     expect(r.points.map((p) => p.nonzero_fraction < 1)).toEqual([true, true]);
   });

@@ -1,10 +1,12 @@
 /** The command registry: one file per command in this folder. */
+import { cloudCommand } from './cloud.js';
 import type { Command } from './command.js';
 import { compressCommand } from './compress.js';
 import { evalCommand } from './eval.js';
 import { exportCommand } from './export.js';
 import { fqtSimCommand } from './fqt-sim.js';
 import { importCommand } from './import.js';
+import { jobsCommand } from './jobs.js';
 import { nasCommand } from './nas.js';
 import { otaCommand } from './ota.js';
 import { planCommand } from './plan.js';
@@ -24,4 +26,6 @@ export const COMMANDS: readonly Command[] = [
   nasCommand,
   planCommand,
   otaCommand,
+  jobsCommand,
+  cloudCommand,
 ];

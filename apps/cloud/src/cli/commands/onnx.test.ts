@@ -5,21 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { GraphBuilder } from '../../ml/graph/builder.js';
 import { readModel, writeModel } from '../../ml/model/format.js';
 import { importOnnx } from '../../ml/onnx/import.js';
-import type { CliIo } from '../io.js';
+import { memoryIo as io } from '../fixtures.js';
 import { main } from '../main.js';
-
-function io(cwd: string): CliIo & { out: string[]; err: string[] } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    out,
-    err,
-    stdout: { write: (s: string) => out.push(s) },
-    stderr: { write: (s: string) => err.push(s) },
-    env: {},
-    cwd,
-  };
-}
 
 describe('tinyfleet export onnx / import onnx', () => {
   it('round-trips a model file through ONNX, with --json results', async () => {
@@ -29,13 +16,17 @@ describe('tinyfleet export onnx / import onnx', () => {
     await writeModel(join(dir, 'm.tfmodel'), { graph, metadata: { arch: 'tiny' }, training: null });
     const a = io(dir);
     expect(await main(['export', 'onnx', 'm.tfmodel', 'm.onnx', '--json'], a)).toBe(0);
-    expect(JSON.parse(a.out.at(-1)!)).toMatchObject({ format: 'onnx', opset: 13 });
+    expect(JSON.parse(a.chunks.out.at(-1)!)).toMatchObject({ format: 'onnx', opset: 13 });
     expect(importOnnx(readFileSync(join(dir, 'm.onnx'))).graph.nodes).toHaveLength(4);
     const c = io(dir);
     expect(
       await main(['import', 'onnx', 'm.onnx', 'back.tfmodel', '--arch-name', 'tiny2', '--json'], c),
     ).toBe(0);
-    expect(JSON.parse(c.out.at(-1)!)).toMatchObject({ arch: 'tiny2', nodes: 4, input_shape: [6, 6, 2] });
+    expect(JSON.parse(c.chunks.out.at(-1)!)).toMatchObject({
+      arch: 'tiny2',
+      nodes: 4,
+      input_shape: [6, 6, 2],
+    });
     const back = await readModel(join(dir, 'back.tfmodel'));
     expect(back.metadata.arch).toBe('tiny2');
   });
@@ -45,7 +36,7 @@ describe('tinyfleet export onnx / import onnx', () => {
     writeFileSync(join(dir, 'bad.onnx'), 'not protobuf at all');
     const e = io(dir);
     expect(await main(['import', 'onnx', 'bad.onnx', 'x.tfmodel'], e)).toBe(1);
-    expect(e.err.join('')).toMatch(/OnnxError \[(BAD_PROTOBUF|MALFORMED)\]/);
+    expect(e.err()).toMatch(/OnnxError \[(BAD_PROTOBUF|MALFORMED)\]/);
   });
 
   it('rejects unknown formats as usage errors, exit 2', async () => {

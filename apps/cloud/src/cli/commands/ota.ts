@@ -1,27 +1,26 @@
 /**
  * `tinyfleet ota <action>`: signing keys, model uploads and campaigns through the cloud's HTTP API
- * (apps/cloud/src/ota/README.md). The token comes from --token or $TINYFLEET_TOKEN, the server from --url
- * or $TINYFLEET_URL (default http://127.0.0.1:8080).
+ * (apps/cloud/src/ota/README.md). The token comes from --token, $TINYFLEET_TOKEN or --site DIR (a running
+ * `npm start` site's data directory), the server from --url, $TINYFLEET_URL, --site, or
+ * http://127.0.0.1:8080. `watch` (and `create --watch`) follow a campaign live (ota-watch.ts).
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { type FlagSpecs, number, type Parsed, parseFlags, str, UsageError } from '../args.js';
-import type { CliIo } from '../io.js';
 import type { Command } from './command.js';
+import { API_FLAGS, apiFrom, readSite, type SiteInfo } from './ota-api.js';
+import { watchAll, watchCampaign } from './ota-watch.js';
 
 const flags: FlagSpecs = {
-  url: {
-    type: 'string',
-    value: 'URL',
-    help: 'cloud HTTP API ($TINYFLEET_URL, default http://127.0.0.1:8080)',
-  },
-  token: { type: 'string', value: 'TOKEN', help: 'API token ($TINYFLEET_TOKEN)' },
-  json: { type: 'boolean', help: 'print the JSON answer' },
+  ...API_FLAGS,
+  json: { type: 'boolean', help: 'print the JSON answer (watch: the final campaign as the last line)' },
+  watch: { type: 'boolean', help: 'create/rollback: then follow the new campaign live until it ends' },
+  interval: { type: 'string', value: 'MS', help: 'watch: re-read the campaign this often (1000)' },
   sign: { type: 'boolean', help: 'upload: sign an unsigned artifact with the cloud key' },
   cores: { type: 'string', value: 'A,B', help: 'upload: MCU cores the model is built for' },
   model: { type: 'string', value: 'ID', help: 'preview/create/rollback: the model id' },
   name: { type: 'string', value: 'NAME', help: 'preview/create/rollback: campaign name' },
-  fleet: { type: 'string', value: 'ID', help: 'target: devices of a fleet' },
+  fleet: { type: 'string', value: 'ID', help: "target: devices of a fleet (with --site: the site's fleet)" },
   tags: { type: 'string', value: 'A,B', help: 'target: devices with all these tags' },
   profile: { type: 'string', value: 'P', help: 'target: devices of an MCU profile' },
   core: { type: 'string', value: 'CORE', help: 'target: devices with this core' },
@@ -40,35 +39,7 @@ const flags: FlagSpecs = {
 
 const ACTIONS = `keys | rotate-key | upload FILE | models | preview | create | list | show ID | executions ID |
   pause ID | resume ID | cancel ID | rollback ID | watch [ID]`;
-
-class ApiClient {
-  constructor(
-    readonly url: string,
-    readonly token: string,
-  ) {}
-
-  async call(method: string, path: string, body?: unknown, raw?: Uint8Array): Promise<unknown> {
-    const headers: Record<string, string> = { authorization: `Bearer ${this.token}` };
-    const init: RequestInit = { method, headers };
-    if (raw) {
-      headers['content-type'] = 'application/octet-stream';
-      init.body = raw;
-    } else if (body !== undefined) {
-      headers['content-type'] = 'application/json';
-      init.body = JSON.stringify(body);
-    }
-    const res = await fetch(`${this.url}${path}`, init);
-    const text = await res.text();
-    const json: unknown = text.length > 0 ? JSON.parse(text) : null;
-    if (!res.ok) {
-      const err = (json as { error?: { code?: string; message?: string } } | null)?.error;
-      throw Object.assign(new Error(`${res.status} ${err?.message ?? res.statusText}`), {
-        code: err?.code ?? 'HTTP',
-      });
-    }
-    return json;
-  }
-}
+/** `watch ID` exits 0 when the campaign succeeded, 1 when it was aborted or canceled. */
 
 const list = (s: string | undefined) => (s === undefined ? undefined : s.split(',').filter(Boolean));
 
@@ -83,7 +54,7 @@ function phases(p: Parsed) {
   });
 }
 
-function campaignBody(p: Parsed) {
+function campaignBody(p: Parsed, site: SiteInfo | undefined) {
   const model = str(p, 'model');
   if (!model) throw new UsageError('missing --model');
   const min = number(p, 'abort-min', { integer: true, min: 0 });
@@ -99,7 +70,7 @@ function campaignBody(p: Parsed) {
     name: str(p, 'name') ?? `rollout of ${model}`,
     modelId: model,
     target: {
-      fleetId: str(p, 'fleet'),
+      fleetId: str(p, 'fleet') ?? site?.fleetId,
       tags: list(str(p, 'tags')),
       profile: str(p, 'profile'),
       core: str(p, 'core'),
@@ -110,45 +81,24 @@ function campaignBody(p: Parsed) {
   };
 }
 
-async function watch(api: ApiClient, id: string | undefined, io: CliIo): Promise<void> {
-  const res = await fetch(`${api.url}/v1/stream?types=ota`, {
-    headers: { authorization: `Bearer ${api.token}` },
-  });
-  const reader = res.body?.getReader();
-  if (!res.ok || !reader) throw new Error(`stream: ${res.status}`);
-  const decoder = new TextDecoder();
-  let buf = '';
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) return;
-    buf += decoder.decode(value, { stream: true });
-    for (let i = buf.indexOf('\n\n'); i >= 0; i = buf.indexOf('\n\n')) {
-      const data = /^data: (.*)$/m.exec(buf.slice(0, i))?.[1];
-      buf = buf.slice(i + 2);
-      if (!data) continue;
-      const e = JSON.parse(data) as { kind: string; campaignId: string; deviceId?: string; state: string };
-      if (id !== undefined && e.campaignId !== id) continue;
-      io.stdout.write(`${e.campaignId} ${e.kind === 'campaign' ? '*' : e.deviceId} ${e.state}\n`);
-      if (e.kind === 'campaign' && ['succeeded', 'aborted', 'canceled'].includes(e.state) && id) return;
-    }
-  }
-}
-
 export const otaCommand: Command = {
   name: 'ota',
-  summary: 'Signing keys, model uploads and OTA campaigns (over the cloud HTTP API).',
+  summary:
+    'Signing keys, model uploads and OTA campaigns (over the cloud HTTP API). `watch ID` (or `create --watch`) ' +
+    'follows a campaign live until it ends: exit status 0 if it succeeded, 1 if it was aborted or canceled.',
   usage: `tinyfleet ota <${ACTIONS}> [options]`,
   flags,
   positionals: 2,
   async run(argv, io) {
     const p = parseFlags(argv, flags, 2);
     const [action, arg] = p.positionals;
-    const token = str(p, 'token') ?? io.env.TINYFLEET_TOKEN;
-    if (!token) throw new UsageError('missing --token (or $TINYFLEET_TOKEN)');
-    const api = new ApiClient(
-      (str(p, 'url') ?? io.env.TINYFLEET_URL ?? 'http://127.0.0.1:8080').replace(/\/$/, ''),
-      token,
-    );
+    const siteDir = str(p, 'site');
+    const site = siteDir === undefined ? undefined : readSite(siteDir, io.cwd);
+    const api = apiFrom({ url: str(p, 'url'), token: str(p, 'token') }, io.env, site);
+    const watchOpts = {
+      intervalMs: number(p, 'interval', { integer: true, min: 50 }) ?? 1000,
+      json: p.flags.json === true,
+    };
     const need = () => {
       if (!arg) throw new UsageError(`ota ${action} needs an argument`);
       return encodeURIComponent(arg);
@@ -175,10 +125,11 @@ export const otaCommand: Command = {
         out = await api.call('GET', '/v1/models');
         break;
       case 'preview':
-        out = await api.call('POST', '/v1/campaigns/preview', campaignBody(p));
+        out = await api.call('POST', '/v1/campaigns/preview', campaignBody(p, site));
         break;
       case 'create':
-        out = await api.call('POST', '/v1/campaigns', campaignBody(p));
+        // POST /v1/campaigns creates the campaign and starts it (its first phase is offered at once)
+        out = await api.call('POST', '/v1/campaigns', campaignBody(p, site));
         break;
       case 'list':
         out = await api.call('GET', '/v1/campaigns');
@@ -202,10 +153,14 @@ export const otaCommand: Command = {
         });
         break;
       case 'watch':
-        await watch(api, arg, io);
-        return 0;
+        return arg ? watchCampaign(api, arg, io, watchOpts) : watchAll(api, io, watchOpts);
       default:
         throw new UsageError(`unknown action "${action ?? ''}": ${ACTIONS}`);
+    }
+    const created = (out as { id?: unknown } | null)?.id;
+    if (p.flags.watch && (action === 'create' || action === 'rollback') && typeof created === 'string') {
+      io.stdout.write(`created campaign ${created}\n`);
+      return watchCampaign(api, created, io, watchOpts);
     }
     io.stdout.write(`${JSON.stringify(out, null, p.flags.json ? undefined : 2)}\n`);
     return 0;

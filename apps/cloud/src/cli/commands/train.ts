@@ -8,7 +8,7 @@ import { defaultSchedule, type ScheduleKind } from '../../ml/train/schedule.js';
 import { type TrainConfig, Trainer, type TrainingState } from '../../ml/train/trainer.js';
 import { ARCHITECTURES, buildModel } from '../../ml/zoo/index.js';
 import { type FlagSpecs, number, oneOf, parseFlags, required, str, UsageError } from '../args.js';
-import type { CliIo } from '../io.js';
+import { type CliIo, showProgress } from '../io.js';
 import type { Command } from './command.js';
 import { limitSplit, loadData } from './data.js';
 
@@ -57,7 +57,10 @@ const flags: FlagSpecs = {
     value: 'N',
     help: 'data-parallel training threads (min(2, cores)); results are deterministic per seed and N',
   },
-  json: { type: 'boolean', help: 'no progress; print one JSON object with the results on stdout' },
+  json: {
+    type: 'boolean',
+    help: 'print one JSON object with the results on stdout; no progress unless TINYFLEET_PROGRESS=lines',
+  },
 };
 
 /**
@@ -158,7 +161,7 @@ export const trainCommand: Command = {
     let final: Graph;
     try {
       final = trainer.run({
-        ...(p.flags.json ? {} : { progress: new ProgressDisplay(io.stderr) }),
+        ...(showProgress(p.flags.json === true, io) ? { progress: new ProgressDisplay(io.stderr) } : {}),
         onEpochEnd: (g, state) => save(g, state),
       });
     } finally {

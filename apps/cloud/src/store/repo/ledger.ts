@@ -1,6 +1,27 @@
 /** The ingest ledger: each (sender, message id) is processed once (PROTOCOL.md §2.5). */
 import type { Db } from '../db.js';
 
+/**
+ * The ledger's key for a message id given in hex. A device id (8 bytes, PROTOCOL.md §4.1.5: boot u32 LE,
+ * counter u32 LE) is keyed big-endian, so the ids of a device sort in sending order and a batch of them
+ * appends to the B-tree instead of touching one page each; longer (random) ids are kept as they are.
+ * Migration 4 rewrote the keys stored before.
+ */
+export function ledgerKey(msgIdHex: string): string {
+  if (msgIdHex.length !== 16) return msgIdHex;
+  const h = msgIdHex;
+  return (
+    h.slice(6, 8) +
+    h.slice(4, 6) +
+    h.slice(2, 4) +
+    h.slice(0, 2) +
+    h.slice(14, 16) +
+    h.slice(12, 14) +
+    h.slice(10, 12) +
+    h.slice(8, 10)
+  );
+}
+
 export class LedgerRepo {
   readonly #claim;
   readonly #count;
@@ -17,7 +38,7 @@ export class LedgerRepo {
    * writes it guards, so a crash cannot record the id without the data or the data without the id.
    */
   claim(sender: string, msgId: string, msgType: number, nowMs = Date.now()): boolean {
-    return this.#claim.run(sender, msgId, msgType, nowMs).changes === 1;
+    return this.#claim.run(sender, ledgerKey(msgId), msgType, nowMs).changes === 1;
   }
 
   count(): number {

@@ -3,7 +3,7 @@ import type { Db } from '../db.js';
 import { StoreError } from '../errors.js';
 import { newId } from '../ids.js';
 import { decodeCursor, parseJsonColumn, toPage } from '../pagination.js';
-import type { JsonObject, Page, PageRequest, SessionStatus, TrainingSession } from '../types.js';
+import type { Json, JsonObject, Page, PageRequest, SessionStatus, TrainingSession } from '../types.js';
 
 interface Row {
   id: string;
@@ -43,6 +43,8 @@ export class SessionRepo {
   readonly #config;
   readonly #byWire;
   readonly #idByWire;
+  readonly #devices;
+  readonly #statusEvents;
 
   constructor(db: Db) {
     // Wire ids count up from 1 across all gateways, so cloud-made sessions never share one.
@@ -80,11 +82,17 @@ export class SessionRepo {
     this.#status = db.prepare<{ id: string; status: SessionStatus; error: string | null; now: number }>(
       `UPDATE training_sessions SET status = @status, error = @error, updated_ms = @now,
          started_ms = CASE WHEN @status = 'running' THEN coalesce(started_ms, @now) ELSE started_ms END,
-         stopped_ms = CASE WHEN @status IN ('stopped', 'done', 'failed') THEN @now ELSE stopped_ms END
+         stopped_ms = CASE WHEN @status IN ('stopped', 'done', 'failed', 'partial') THEN @now ELSE stopped_ms END
        WHERE id = @id`,
     );
     this.#config = db.prepare<[string, number, string]>(
       'UPDATE training_sessions SET config_json = ?, updated_ms = ? WHERE id = ?',
+    );
+    this.#devices = db.prepare<[string, number, string]>(
+      'UPDATE training_sessions SET device_ids_json = ?, updated_ms = ? WHERE id = ?',
+    );
+    this.#statusEvents = db.prepare<[string], { device_id: string | null; data_json: string | null }>(
+      `SELECT device_id, data_json FROM events WHERE kind = 'session.status' AND session_id = ? ORDER BY id`,
     );
   }
 
@@ -166,6 +174,23 @@ export class SessionRepo {
   ): TrainingSession {
     this.#status.run({ id, status, error, now: nowMs });
     return this.require(id);
+  }
+
+  /** The devices of a session (an adopted session learns them from their reports). */
+  setDevices(id: string, deviceIds: string[], nowMs = Date.now()): TrainingSession {
+    this.#devices.run(JSON.stringify(deviceIds), nowMs, id);
+    return this.require(id);
+  }
+
+  /**
+   * The session's `session.status` events, oldest first: the per-device state reports its status is
+   * computed from (apps/cloud/src/broker/ingest/sessions.ts).
+   */
+  statusEvents(id: string): { deviceId: string | null; data: Json | null }[] {
+    return this.#statusEvents.all(id).map((r) => ({
+      deviceId: r.device_id,
+      data: r.data_json === null ? null : parseJsonColumn<Json>(r.data_json, 'event data'),
+    }));
   }
 
   setConfig(id: string, config: JsonObject, nowMs = Date.now()): TrainingSession {
