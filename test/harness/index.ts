@@ -3,6 +3,7 @@
  * and run virtual MCUs, the cloud, the gateway daemon; watch the live stream.
  */
 export { type Api, ApiError, apiClient, type CloudPorts, type SiteCloud, startSiteCloud } from './cloud.js';
+export { expectedTraining, storedTraining, type TrainingSummary } from './exactly-once.js';
 export {
   GATEWAY_BIN,
   type GatewayKeys,
@@ -32,6 +33,17 @@ export {
 } from './ota.js';
 export { Child, type ChildOptions, waitFor } from './procs.js';
 export {
+  type Accepted,
+  type GradientRow,
+  type LedgerRow,
+  ledgerKey,
+  type MetricRow,
+  readGradients,
+  readLedger,
+  readMetrics,
+  readOutbox,
+} from './records.js';
+export {
   type CloudDevice,
   type CloudSession,
   Site,
@@ -39,6 +51,7 @@ export {
   type SitePorts,
 } from './site.js';
 export { type LiveStream, openStream, type StreamEvent } from './sse.js';
+export { TINY_TRAINABLE_OPS, tinyTrainableArtifact, writeTinyTrainableModel } from './train.js';
 export {
   buildVmcu,
   deviceFor,

@@ -41,9 +41,9 @@ export function mlpArtifact(s: MlpSpec): Uint8Array {
   });
 }
 
-/** §5.8: the artifact digest (header field sha256, offset 80), which devices report as their model. */
+/** §5.8: the artifact digest (header field sha256, offset 80), which devices report as their model (HELLO `msha`). */
 export const artifactSha = (a: Uint8Array): string => Buffer.from(a.subarray(80, 112)).toString('hex');
-/** SHA-256 of the whole file: the object id gateways fetch, and the HELLO `msha` of the vmcu. */
+/** SHA-256 of the whole file: the object id gateways fetch (§2.7); not what HELLO `msha` reports (§4.2.1). */
 export const fileSha = (a: Uint8Array): string => createHash('sha256').update(a).digest('hex');
 
 export interface ModelRecord {

@@ -5,8 +5,10 @@
  * (PTQ, 100 KB or 300 KB, 25 or 75 blocks of 4 KiB) while the gateway is killed, a device is reset and the cloud
  * restarts mid-transfer; a tampered artifact, an artifact whose key the gateway does not trust, an
  * incompatible device and an artifact that fails its check on the device complete the set. Each case
- * ends with every device running a valid model (its HELLO `msha` in the cloud's device record) and the
- * ledger (GET /v1/campaigns/{id}/executions) agreeing with the devices.
+ * ends with every device running a valid model (its HELLO `msha`, the §5.8 content digest of §4.2.1, in
+ * the cloud's device record) and the ledger (GET /v1/campaigns/{id}/executions) agreeing with the
+ * devices. A second campaign with a model the devices already run skips them (INSTALLED), also after
+ * a reboot, because HELLO and OTA_STATUS name a model by the same digest.
  *
  * Devices: nrf52840-1, stm32h743-1, nrf5340-1 (all report 2 MiB of RAM, so the gate lets through the
  * model whose 590 KB arena only the device's real 512 KiB arena refuses), and nrf52840-2, whose 64 KiB
@@ -15,6 +17,7 @@
  * through socat flips bits on one link (skipped without socat). Skips, naming the package, without
  * cmake or cc.
  */
+import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,10 +32,10 @@ import {
   type ExecutionView,
   executions,
   FINAL_EXECUTION,
-  fileSha,
   type ModelRecord,
   mlpArtifact,
   noiseToolMissing,
+  REPO_ROOT,
   Site,
   startNoisyLink,
   tooBigArenaArtifact,
@@ -41,6 +44,28 @@ import {
   waitCampaign,
   waitFor,
 } from '../harness/index.js';
+
+const CLI = join(REPO_ROOT, 'apps', 'cloud', 'bin', 'tinyfleet.js');
+
+/** Runs the `tinyfleet` CLI as a child process (bounded); resolves with its exit code, stdout and stderr. */
+function tinyfleet(args: readonly string[]): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (b: Buffer) => {
+      out += b.toString();
+    });
+    p.stderr.on('data', (b: Buffer) => {
+      err += b.toString();
+    });
+    const timer = setTimeout(() => p.kill('SIGKILL'), 80_000);
+    p.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out, err });
+    });
+  });
+}
 
 const missing = vmcuToolchainMissing();
 const noiseMissing = noiseToolMissing();
@@ -78,12 +103,11 @@ describe.skipIf(missing !== undefined)(
     const ports = new Map<string, string>();
     const flash = (deviceId: string) => join(dir, 'vmcu', `${deviceId}.flash`);
     /**
-     * Device -> the model it must run, as the two digests the cloud's record may hold: the HELLO `msha`
-     * (SHA-256 of the file in the slot = the object id) and the §5.8 header digest (`sha256`) the cloud
-     * writes on CONFIRMED (see the report: the two differ).
+     * Device -> the model it must run, by its §5.8 content digest: what HELLO `msha` reports (§4.2.1)
+     * and what the cloud records on CONFIRMED.
      */
     const installed = new Map<string, readonly string[]>();
-    const shas = (m: ModelRecord) => [m.objectId, m.sha256];
+    const shas = (m: ModelRecord) => [m.sha256];
     const models: Record<string, ModelRecord> = {};
 
     const upload = async (bytes: Uint8Array, query = '?sign=1'): Promise<ModelRecord> => {
@@ -153,11 +177,11 @@ describe.skipIf(missing !== undefined)(
       expect(got).toEqual(want);
     };
     /** The ledger agrees with the devices: each succeeded execution's device runs the model, and vice versa. */
-    const expectLedger = (ex: ExecutionView[], objectId: string) => {
+    const expectLedger = (ex: ExecutionView[], sha: string) => {
       for (const e of ex) {
         expect(FINAL_EXECUTION.has(e.state), `${e.deviceId} ${e.state}`).toBe(true);
-        if (e.state === 'succeeded') expect(installed.get(e.deviceId)).toContain(objectId);
-        else expect(installed.get(e.deviceId)).not.toContain(objectId);
+        if (e.state === 'succeeded') expect(installed.get(e.deviceId)).toContain(sha);
+        else expect(installed.get(e.deviceId)).not.toContain(sha);
       }
     };
     /** Runs a campaign with `fault` applied while it is in flight; expects it to succeed on MAIN. */
@@ -173,7 +197,7 @@ describe.skipIf(missing !== undefined)(
       expect(done.status, JSON.stringify({ done, ex })).toBe('succeeded');
       expect(ex.map((e) => [e.deviceId, e.state]).sort()).toEqual(MAIN.map((d) => [d, 'succeeded']).sort());
       for (const d of MAIN) installed.set(d, shas(model));
-      expectLedger(ex, model.objectId);
+      expectLedger(ex, model.sha256);
       await expectFleet();
       return ex;
     };
@@ -195,7 +219,7 @@ describe.skipIf(missing !== undefined)(
           id === SMALL ? ['--model', aFile, '--slot-size', '64K'] : ['--model', aFile, '--ram', '2M'],
       });
       await s().waitOnline(30_000);
-      for (const id of [...MAIN, SMALL]) installed.set(id, [fileSha(a), artifactSha(a)]);
+      for (const id of [...MAIN, SMALL]) installed.set(id, [artifactSha(a)]);
     }, 120_000);
 
     afterAll(async () => {
@@ -257,18 +281,34 @@ describe.skipIf(missing !== undefined)(
       const model = models.b ?? (await upload(big(2, 2)));
       const ex = await rollout(model, async () => {});
       expect(new Set(ex.map((e) => e.phase))).toEqual(new Set([0, 1]));
-      // after a reboot the device's HELLO names the file it runs: msha = SHA-256 of the signed file
+      // after a reboot the device's HELLO names the model it runs by its §5.8 digest (§4.2.1)
+      const beforeReboot = (await devices()).find((d) => d.id === 'stm32h743-1')?.currentModel;
       await s().stopDevice('stm32h743-1');
       await s().startDevice('stm32h743-1');
       await waitFor(
         'the HELLO of the rebooted device',
-        async () =>
-          (await devices()).find((d) => d.id === 'stm32h743-1' && d.currentModel === `${model.objectId}@2`),
+        async () => (await devices()).find((d) => d.id === 'stm32h743-1' && d.online && d.currentModel),
         20_000,
         200,
       );
+      expect(beforeReboot).toBe(`${model.sha256}@2`);
       await expectFleet();
     }, 60_000);
+
+    it('a second campaign with the model the devices run skips them (INSTALLED), rebooted or not', async () => {
+      const model = models.b ?? (await upload(big(2, 2)));
+      // stm32h743-1 rebooted after its update: the cloud knows its model from that HELLO alone
+      const plan = await api()<{ eligible: number; excluded: { deviceId: string; code: string }[] }>(
+        'POST',
+        '/v1/campaigns/preview',
+        { name: 'again', modelId: model.id, target: { fleetId: s().fleetId } },
+      );
+      expect(plan.excluded.map((e) => [e.deviceId, e.code]).sort()).toEqual(
+        [...MAIN.map((d) => [d, 'INSTALLED']), [SMALL, 'SLOT']].sort(),
+      );
+      expect(plan.eligible).toBe(0);
+      await expect(create(model.id)).rejects.toMatchObject({ status: 409 });
+    }, 30_000);
 
     it('gateway kill -9 mid-transfer, restarted: the transfer resumes, all succeed', async () => {
       const model = await upload(large(3, 3));
@@ -332,7 +372,7 @@ describe.skipIf(missing !== undefined)(
       expect(failed).toHaveLength(1);
       expect(failed[0]?.error).toBeTruthy();
       expect(ex.filter((e) => e.state === 'canceled')).toHaveLength(2);
-      expectLedger(ex, model.objectId);
+      expectLedger(ex, model.sha256);
       await expectFleet();
       // the device that failed still boots its previous model: its HELLO after a reboot says so
       const victim = failed[0]?.deviceId ?? '';
@@ -388,9 +428,49 @@ describe.skipIf(missing !== undefined)(
         // no device ever reported RECEIVING for it: not one block reached a device
         expect(h.history?.some((t) => t.accepted && t.to === 'downloading')).toBe(false);
       }
-      expectLedger(ex, model.objectId);
+      expectLedger(ex, model.sha256);
       await expectFleet();
     }, 60_000);
+
+    it('the tinyfleet CLI rolls a model out and watches it live (upload --sign, create --phases --watch)', async () => {
+      // the walkthrough of README "Roll out a model", against this site's data directory (--site)
+      const file = join(dir, 'cli-model.tfm');
+      writeFileSync(file, big(9, 9));
+      const up = await tinyfleet(['ota', 'upload', file, '--sign', '--site', dir, '--json']);
+      expect(up.code, `${up.out}${up.err}`).toBe(0);
+      const model = JSON.parse(up.out.trim().split('\n').at(-1) ?? '{}') as ModelRecord;
+      expect(model.version).toBe(9);
+      const watched = await tinyfleet([
+        ...['ota', 'create', '--model', model.id, '--phases', '1,100%'],
+        ...['--site', dir, '--watch', '--json'],
+      ]);
+      expect(watched.code, `${watched.out}${watched.err}`).toBe(0);
+      const lines = watched.out.trim().split('\n');
+      const id = /created campaign (\S+)/.exec(watched.out)?.[1] ?? '';
+      expect(id).toMatch(/^cmp_/);
+      // per-device state changes, in order, ending in succeeded; SMALL is excluded by the gate
+      for (const d of MAIN) {
+        const mine = lines.filter((l) => new RegExp(`\\s${d}\\s+\\S+ -> `).test(l));
+        expect(mine.length, watched.out).toBeGreaterThan(1);
+        expect(mine.at(-1), watched.out).toMatch(/-> succeeded/);
+      }
+      expect(watched.out).toMatch(new RegExp(`${SMALL}\\s+excluded: SLOT`));
+      // phase progress: phase 1 (one device) completes, then phase 2 starts and completes
+      const at = (re: RegExp) => lines.findIndex((l) => re.test(l));
+      expect(at(/phase 1\/2: 1\/1 succeeded/), watched.out).toBeGreaterThanOrEqual(0);
+      expect(at(/campaign: phase 2\/2 starts/)).toBeGreaterThan(at(/phase 1\/2: 1\/1 succeeded/));
+      expect(at(/phase 2\/2: 2\/2 succeeded/)).toBeGreaterThan(at(/campaign: phase 2\/2 starts/));
+      expect(at(new RegExp(`campaign ${id} succeeded`))).toBeGreaterThan(at(/phase 2\/2: 2\/2 succeeded/));
+      // --json: the last line is the final campaign
+      const last = JSON.parse(lines.at(-1) ?? '{}') as CampaignView;
+      expect([last.id, last.status, last.counts?.succeeded]).toEqual([id, 'succeeded', 3]);
+      for (const d of MAIN) installed.set(d, [model.sha256]);
+      await expectFleet();
+      // watching a campaign that has ended prints its summary and exits with its outcome
+      const again = await tinyfleet(['ota', 'watch', id, '--site', dir]);
+      expect(again.code, `${again.out}${again.err}`).toBe(0);
+      expect(again.out).toMatch(new RegExp(`campaign ${id} succeeded .*: 3 succeeded`));
+    }, 90_000);
 
     it.skipIf(noiseMissing !== undefined)(
       `line noise on one serial link: the transfer completes through corrupted bytes${noiseMissing ? ` (${noiseMissing})` : ''}`,
@@ -418,7 +498,7 @@ describe.skipIf(missing !== undefined)(
           expect(ex.map((e) => [e.deviceId, e.state])).toEqual([[target, 'succeeded']]);
           expect(noisy.flipped.toDevice, JSON.stringify(noisy.flipped)).toBeGreaterThan(0);
           installed.set(target, shas(model));
-          expectLedger(ex, model.objectId);
+          expectLedger(ex, model.sha256);
           await expectFleet();
           console.info(`line noise: corrupted bytes ${JSON.stringify(noisy.flipped)}`);
         } finally {

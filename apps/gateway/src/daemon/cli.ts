@@ -13,6 +13,8 @@ The TinyFleet gateway daemon: attaches microcontrollers over serial ports (PROTO
 them with the cloud (HELLO), relays their messages through a durable store-and-forward outbox over MQTT
 (§2), and runs training sessions the cloud or the local CLI starts (GW_COMMAND train.start / train.stop /
 train.config), streaming labelled samples from a data source with the device's flow control (§4.3).
+Running sessions are recorded in <dataDir>/gateway.db: after a restart (even kill -9) each stream resumes
+where its device is (§4.4.8); a device that rebooted meanwhile is reported as failed.
 Sources (config sources[], by type): synthetic, mnist, fsdd, csv, png (data sets, split train|test,
 seeded order, optional "invert" for images, quantized to the model input's xs/xz), and live (samples
 POSTed to /samples on the status server, bounded queue, oldest dropped).

@@ -30,6 +30,13 @@ export interface OtaDevice {
   send(m: Message): boolean;
   /** Bytes waiting in the link's send queue. */
   readonly queuedBytes: number;
+  /** The link's counters (§3.5), for the delivery's log record: bytes on the wire, frames sent again. */
+  readonly linkStats?: {
+    readonly bytesOut: number;
+    readonly retransmissions: number;
+    readonly timeouts: number;
+    readonly fastRetransmits: number;
+  };
 }
 
 export interface OtaTimings {
@@ -61,8 +68,8 @@ export interface DeliveryEnv {
   /** Offered every message of the device (OTA_STATUS, ERROR). */
   readonly replies: Replies;
   readonly timings: OtaTimings;
-  /** Persists the device's last known state for this job (resume after a gateway restart). */
-  readonly saveState: (state: OtaStateName) => void;
+  /** Persists the device's state for this job when resume needs it (TEST_BOOTING and the state after). */
+  readonly saveState: (state: OtaStateName) => Promise<void>;
   /** True once the gateway is stopping: delivery ends without a result (it resumes at the next start). */
   readonly stopped: () => boolean;
   readonly log: Logger;
@@ -85,6 +92,15 @@ export async function deliverToDevice(
   const size = art.bytes.length;
   const nb = blockCount(size, P.OTA_BLOCK_BYTES);
   const base = () => ({ id: randomMessageId(), ts: Date.now(), sha256: sha });
+  // The device's link time for this transfer: from the first request handed to its link to its final
+  // report (offer, every block, its flash writes, verify, test boot, confirm). bench:ota reads it.
+  const startedMs = performance.now();
+  const stats0 = env.device(dev)?.linkStats;
+  const marks: Record<string, number> = {};
+  const mark = (k: string) => {
+    marks[k] ??= Math.round(performance.now() - startedMs);
+  };
+  let blocksSent = 0;
 
   async function attached(): Promise<OtaDevice> {
     const end = Date.now() + t.attachMs;
@@ -130,8 +146,10 @@ export async function deliverToDevice(
         const d = env.device(dev);
         if (!d) throw new GatewayError('NOT_ATTACHED', `device ${dev} detached`);
         if (d.queuedBytes <= limit && d.send(m)) break;
-        await sleep(2);
+        // the queue holds `linkWindowBlocks` blocks, ~0.4 s of a 921600-baud line: no need to poll faster
+        await sleep(10);
       }
+      blocksSent++;
     }
   }
 
@@ -142,12 +160,14 @@ export async function deliverToDevice(
       : undefined;
   let stalls = 0;
   let before = '';
+  let saved = last;
   for (;;) {
     const step = nextStep(st, sha, nb, job.confirm);
     const key = `${step.kind}:${progressKey(st)}`;
     stalls = key === before ? stalls + 1 : 0;
     before = key;
     if (stalls > t.maxStalls) throw new ProtocolError('TIMEOUT', `no progress on ${dev} (${key})`);
+    mark(step.kind);
     try {
       switch (step.kind) {
         case 'offer':
@@ -167,6 +187,7 @@ export async function deliverToDevice(
           break;
         case 'blocks':
           await sendBlocks(step.missing);
+          mark('blocks-queued');
           st = await request({ type: 'OTA_COMMIT', ...base() }, t.verifyMs);
           break;
         case 'commit':
@@ -191,16 +212,42 @@ export async function deliverToDevice(
         case 'confirm':
           st = await request({ type: 'OTA_CONFIRM', ...base() }, t.replyMs);
           break;
-        case 'done':
+        case 'done': {
+          const s1 = env.device(dev)?.linkStats;
+          env.log.info('ota delivered', {
+            device: dev,
+            st: st?.state,
+            linkMs: Math.round((performance.now() - startedMs) * 1000) / 1000,
+            bytes: size,
+            blocksSent,
+            resumed: last !== undefined,
+            // when each step's request was handed to the link, ms after the start
+            stepsMs: marks,
+            ...(stats0 &&
+              s1 && {
+                wireBytesOut: s1.bytesOut - stats0.bytesOut,
+                retransmissions: s1.retransmissions - stats0.retransmissions,
+                timeouts: s1.timeouts - stats0.timeouts,
+                fastRetransmits: s1.fastRetransmits - stats0.fastRetransmits,
+              }),
+          });
           return {
             st: st?.state ?? 'TEST_BOOTING',
             mver: st?.modelVersion ?? art.modelVersion,
             ...(st?.activeSlot !== undefined && { aslot: st.activeSlot }),
           };
+        }
         case 'failed':
           throw new ProtocolError(step.code, step.text);
       }
-      env.saveState(st.state);
+      // Resume needs one fact from the job file (§4.6.1): the device is on trial, so it must not be offered
+      // again. Every other state is re-learnt from the device's answer to the re-offer, so only entering
+      // and leaving TEST_BOOTING is written (two fsyncs each, on libuv's thread pool so that the other
+      // devices' links on this gateway do not wait for them).
+      if (st.state === 'TEST_BOOTING' || saved === 'TEST_BOOTING') {
+        saved = st.state;
+        await env.saveState(st.state); // durable before the next request; off the event loop
+      }
     } catch (e) {
       const detached = e instanceof GatewayError && e.code === 'NOT_ATTACHED';
       const timedOut = e instanceof GatewayError && e.code === 'TIMEOUT';

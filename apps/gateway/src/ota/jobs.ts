@@ -1,7 +1,8 @@
 /**
  * Durable per-job delivery progress (PROTOCOL.md §2.5 item 3, §4.6.1 Resume): the `ota.job` command as
- * received and, per target device, the last OTA state it reported. One JSON file per job under
- * `<data>/ota/jobs/`, replaced atomically. After a gateway restart the running jobs are resumed from it.
+ * received and, per target device, the OTA state resume needs (TEST_BOOTING, or the one after it;
+ * deliver.ts). One JSON file per job under `<data>/ota/jobs/`, replaced atomically, off the event loop.
+ * After a gateway restart the running jobs are resumed from it.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,7 +14,7 @@ import {
 } from '@tinyfleet/protocol/messages';
 import { errorText } from '../errors.js';
 import type { Logger } from '../log/index.js';
-import { atomicWrite } from './fsutil.js';
+import { atomicWrite, atomicWriteAsync } from './fsutil.js';
 
 interface JobFile {
   /** The GW_COMMAND, CBOR, base64. */
@@ -27,6 +28,8 @@ export class JobStore {
   readonly #dir: string;
   readonly #log: Logger;
   readonly #jobs = new Map<string, JobFile>();
+  /** Per job: the writes in progress, in order (state changes of its devices, then its removal). */
+  readonly #pending = new Map<string, Promise<void>>();
 
   constructor(dataDir: string, log: Logger) {
     this.#dir = join(dataDir, 'ota', 'jobs');
@@ -53,10 +56,30 @@ export class JobStore {
     return this.#jobs.get(key)?.devices[dev];
   }
 
-  setState(key: string, dev: string, st: OtaStateName): void {
+  /**
+   * Records a device's state; resolves once it is durable. The file is written off the event loop, one
+   * write per job at a time, each with the newest states of all its devices.
+   */
+  setState(key: string, dev: string, st: OtaStateName): Promise<void> {
     const j = this.#jobs.get(key);
-    if (!j || j.devices[dev] === st) return;
-    this.#write(key, { ...j, devices: { ...j.devices, [dev]: st } });
+    if (!j || j.devices[dev] === st) return Promise.resolve();
+    this.#jobs.set(key, { ...j, devices: { ...j.devices, [dev]: st } });
+    return this.#then(key, async () => {
+      const now = this.#jobs.get(key);
+      if (now) await atomicWriteAsync(join(this.#dir, `${key}.json`), JSON.stringify(now));
+    });
+  }
+
+  #then(key: string, op: () => Promise<void>): Promise<void> {
+    const p = (this.#pending.get(key) ?? Promise.resolve()).then(op);
+    const settled = p.catch((e: unknown) => {
+      this.#log.warn('ota job file write failed', { key, error: errorText(e) });
+    });
+    this.#pending.set(key, settled);
+    void settled.then(() => {
+      if (this.#pending.get(key) === settled) this.#pending.delete(key);
+    });
+    return p;
   }
 
   /** Jobs not finished, as their commands (undecodable ones are dropped). */
@@ -77,7 +100,12 @@ export class JobStore {
   remove(key: string): void {
     this.#jobs.delete(key);
     const p = join(this.#dir, `${key}.json`);
-    if (existsSync(p)) rmSync(p, { force: true });
+    const rm = () => {
+      if (existsSync(p)) rmSync(p, { force: true });
+    };
+    // after the writes still in progress, which would otherwise bring the file back
+    if (this.#pending.has(key)) void this.#then(key, async () => rm());
+    else rm();
   }
 
   #write(key: string, j: JobFile): void {

@@ -1,4 +1,12 @@
 export { MemoryStore } from './memory.js';
+export {
+  MemorySessionJournal,
+  type SessionJournal,
+  type SessionProgress,
+  type SessionRow,
+  type SessionSpec,
+  SqliteSessionJournal,
+} from './sessions.js';
 export { SqliteStore, type SqliteStoreOptions } from './sqlite.js';
 export type {
   CommandLedger,

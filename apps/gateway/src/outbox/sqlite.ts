@@ -4,6 +4,7 @@
  */
 import Database from 'better-sqlite3';
 import type { Logger } from '../log/index.js';
+import { type SessionJournal, SqliteSessionJournal } from './sessions.js';
 import {
   type CommandLedger,
   type CommandRecord,
@@ -52,12 +53,15 @@ export class SqliteStore implements Outbox, CommandLedger {
   readonly #max: number;
   readonly #log: Logger | undefined;
   #size: number;
+  /** Active training sessions (sessions.ts, PROTOCOL.md §4.4.8), in the same file. */
+  readonly sessions: SessionJournal;
 
   private constructor(db: Database.Database, o: SqliteStoreOptions) {
     this.#db = db;
     this.#max = o.maxMessages ?? OUTBOX_DEFAULT_MAX;
     this.#log = o.log;
     this.#size = (db.prepare('SELECT count(*) AS n FROM outbox').get() as { n: number }).n;
+    this.sessions = new SqliteSessionJournal(db);
   }
 
   static open(file: string, o: SqliteStoreOptions = {}): SqliteStore {

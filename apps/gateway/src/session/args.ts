@@ -3,6 +3,7 @@
  * (§4.4.2, §4.4.4). Keys are the serial messages' wire keys; unknown keys are ignored (§1.3). Value
  * types and ranges are checked by the message codec when the message is encoded (§4.1.7).
  */
+import { CONST_GROUPS } from '@tinyfleet/protocol/constants';
 import { ProtocolError } from '@tinyfleet/protocol/errors';
 import type { Value, ValueMap } from '@tinyfleet/protocol/messages';
 
@@ -20,12 +21,23 @@ const TUNABLE: Record<string, string> = {
   me: 'metricsEvery',
   ge: 'gradEvery',
   gk: 'gradKind',
+  upd: 'updateRule', // §6.6.10
+  rnd: 'rounding',
+  lrb: 'biasLearningRate',
 };
+
+/** Value -> name of a constants-table group (§1.4), by its C prefix. */
+function names(prefix: string): Record<number, string> {
+  const g = CONST_GROUPS.find((c) => c.prefix === prefix);
+  return Object.fromEntries((g?.entries ?? []).map((e) => [e.value, e.name]));
+}
 
 /** Enumerations may come as their wire value or their name (§1.4). */
 const ENUMS: Record<string, Record<number, string>> = {
-  eps: { 1: 'LOSS_RATIO', 2: 'ERROR_RATIO' },
-  gk: { 1: 'GRADIENT', 2: 'DELTA' },
+  eps: names('TF_EPS'),
+  gk: names('TF_GRAD'),
+  upd: names('TF_UPDATE'), // §6.6.10
+  rnd: names('TF_ROUNDING'),
 };
 
 function value(key: string, v: Value): unknown {
@@ -69,10 +81,11 @@ export function tunables(args: ValueMap | undefined): Record<string, unknown> {
   return out;
 }
 
-/** TRAIN_START-only keys (§4.4.2): `layers`, `msha`. */
+/** TRAIN_START-only keys (§4.4.2): `layers`, `seed` (§6.6.10), `msha`. */
 export function startOnly(args: ValueMap | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (args?.layers !== undefined) out.trainableOps = args.layers;
+  if (args?.seed !== undefined) out.seed = args.seed;
   if (args?.msha !== undefined) out.modelSha256 = args.msha;
   return out;
 }

@@ -4,32 +4,30 @@
  * commands become TRAIN_START / TRAIN_STOP / TRAIN_CONFIG on the serial link (§4.4), and a started
  * session streams samples from a data source (§4.3).
  */
-import { ErrorCode, P } from '@tinyfleet/protocol/constants';
-import { isProtocolError, ProtocolError } from '@tinyfleet/protocol/errors';
+import { ErrorCode } from '@tinyfleet/protocol/constants';
+import { isProtocolError } from '@tinyfleet/protocol/errors';
 import {
   encodeMessage,
   type GwCommand,
   type GwCommandResult,
   type Message,
   messageIdHex,
-  randomMessageId,
   type Value,
 } from '@tinyfleet/protocol/messages';
 import { topicFor } from '@tinyfleet/protocol/mqtt';
 import { errorText, GatewayError } from '../errors.js';
 import type { Logger } from '../log/index.js';
-import type { CommandLedger } from '../outbox/index.js';
+import type { CommandLedger, SessionJournal } from '../outbox/index.js';
 import { type SampleSource, SourceError } from '../sources/index.js';
-import { inputArgs, sessionIdArg, startOnly, textArg, tunables, uintArg } from './args.js';
-import { errorName, fail, type Outcome, resultOf } from './outcome.js';
-import { SampleStreamer } from './streamer.js';
+import { fail, type Outcome, resultOf } from './outcome.js';
+import type { AttachedDevice } from './request.js';
+import { Resumer } from './resume.js';
+import { type SessionInfo, Streams } from './streams.js';
+import { TrainCommands } from './train.js';
 import { Replies } from './waiters.js';
 
-/** A device the runner can talk to. */
-export interface AttachedDevice {
-  send(m: Message): boolean;
-  readonly maxMessageBytes: number;
-}
+export type { AttachedDevice } from './request.js';
+export type { SessionInfo } from './streams.js';
 
 export interface CommandRunnerOptions {
   readonly gatewayId: string;
@@ -46,6 +44,10 @@ export interface CommandRunnerOptions {
   /** New results were committed to the outbox. */
   readonly flushed: () => void;
   readonly log: Logger;
+  /** Durable record of running sessions, resumed after a restart (§4.4.8); none: kept in memory only. */
+  readonly journal?: SessionJournal;
+  /** The device's boot counter (HELLO `boot`), recorded with a session it starts. */
+  readonly bootOf?: (deviceId: string) => number | undefined;
   /** `ota.job` (PROTOCOL.md §4.7.2): one target's delivery, and the end of a command (src/ota). */
   readonly ota?: {
     execute(cmd: GwCommand, dev: string | undefined): Promise<Value>;
@@ -53,41 +55,38 @@ export interface CommandRunnerOptions {
   };
 }
 
-/** A session streaming to a device, or one whose stream failed (kept for the status endpoint). */
-export interface SessionInfo {
-  device: string;
-  sid: number;
-  source: string;
-  progress: SampleStreamer['progress'];
-  error?: string;
-}
-
-/** Envelope and keys of a SAMPLE_BATCH besides x and y, generously (§4.3.1); as in streamer.ts. */
-const BATCH_OVERHEAD = 128;
-
 const FINAL = new Set(['STOPPED', 'DONE', 'FAILED']);
 
 export class CommandRunner {
   readonly #o: CommandRunnerOptions;
   readonly #replies = new Replies();
-  readonly #streams = new Map<string, SampleStreamer>();
-  readonly #sourceOf = new Map<string, string>();
-  /** The latest failed streams (device:sid -> reason), newest last, at most 16. */
-  readonly #failed = new Map<string, SessionInfo>();
+  readonly #streams: Streams;
+  readonly #resumer: Resumer;
+  readonly #train: TrainCommands;
   #stopped = false;
 
   constructor(o: CommandRunnerOptions) {
     this.#o = o;
+    this.#streams = new Streams({ ...(o.journal && { journal: o.journal }), log: o.log });
+    this.#train = new TrainCommands(o, this.#streams, this.#replies);
+    this.#resumer = new Resumer({
+      gatewayId: o.gatewayId,
+      streams: this.#streams,
+      replies: this.#replies,
+      device: o.device,
+      sources: o.sources,
+      replyTimeoutMs: o.replyTimeoutMs,
+      report: (topic, payload) => {
+        o.republish(topic, payload);
+        o.flushed();
+      },
+      log: o.log,
+      streamer: (dev, sid, feed, spec, startAt) => this.#train.streamer(dev, sid, feed, spec, startAt),
+    });
   }
 
   get sessions(): SessionInfo[] {
-    const running = [...this.#streams.entries()].map(([k, s]) => ({
-      device: k.slice(0, k.lastIndexOf(':')),
-      sid: s.sessionId,
-      source: this.#sourceOf.get(k) ?? '',
-      progress: s.progress,
-    }));
-    return [...running, ...this.#failed.values()];
+    return this.#streams.sessions;
   }
 
   /** A GW_COMMAND from the cloud. A repeated id republishes the recorded results (§2.5 item 3). */
@@ -151,13 +150,14 @@ export class CommandRunner {
       if (dev === undefined) return fail('BAD_FIELD', `${cmd.command} needs target devices`);
       const d = this.#o.device(dev);
       if (!d) return fail('LINK_DOWN', `device ${dev} is not attached`);
+      const timeoutMs = this.#timeout(cmd);
       switch (cmd.command) {
         case 'train.start':
-          return await this.#start(cmd, dev, d);
+          return await this.#train.start(cmd, dev, d, timeoutMs);
         case 'train.stop':
-          return await this.#stop(cmd, dev, d);
+          return await this.#train.stop(cmd, dev, d, timeoutMs);
         case 'train.config':
-          return await this.#config(cmd, dev, d);
+          return await this.#train.config(cmd, dev, d, timeoutMs);
         default:
           return fail('UNKNOWN_TYPE', `command ${cmd.command} not supported`);
       }
@@ -171,171 +171,42 @@ export class CommandRunner {
     }
   }
 
-  /** Sends `m` and waits for TRAIN_STATUS of `sid` or an ERROR answering it (§4.4.2–§4.4.4). */
-  async #request(dev: string, d: AttachedDevice, m: Message & { sessionId: number }, timeoutMs: number) {
-    const wait = this.#replies.wait(
-      dev,
-      (r) =>
-        (r.type === 'TRAIN_STATUS' && r.sessionId === m.sessionId) ||
-        (r.type === 'ERROR' && r.re !== undefined && messageIdHex(r.re) === messageIdHex(m.id)),
-      timeoutMs,
-    );
-    encodeMessage(m); // validate before anything goes out (§4.1.7): throws BAD_FIELD / OUT_OF_RANGE
-    if (!d.send(m)) throw new ProtocolError('BUSY', `link queue of ${dev} is full`);
-    const r = await wait;
-    if (r.type === 'ERROR') throw new ProtocolError(errorName(r.code), r.text ?? `device error ${r.code}`);
-    if (r.type !== 'TRAIN_STATUS') throw new ProtocolError('INTERNAL', 'unexpected reply');
-    return r;
-  }
-
   #timeout(cmd: GwCommand): number {
     const left = cmd.deadline === undefined ? Number.POSITIVE_INFINITY : cmd.deadline - Date.now();
     return Math.max(1, Math.min(this.#o.replyTimeoutMs, left));
   }
 
-  async #start(cmd: GwCommand, dev: string, d: AttachedDevice): Promise<Outcome> {
-    const sid = sessionIdArg(cmd.args);
-    const srcName = textArg(cmd.args, 'src') ?? this.#o.defaultSource;
-    const source = this.#o.sources.get(srcName);
-    if (!source) throw new ProtocolError('BAD_FIELD', `args.src: no data source ${JSON.stringify(srcName)}`);
-    const body: Record<string, unknown> = { ...tunables(cmd.args), ...startOnly(cmd.args) };
-    const epochs = uintArg(cmd.args, 'epochs');
-    const key = `${dev}:${sid}`;
-    const existing = this.#streams.get(key);
-    if (existing) return this.#restart(cmd, dev, d, sid, body);
-    // Open the source before the device hears of the session: a missing data set, float inputs
-    // without the model's xs/xz, or a shape other than the model input's fail here (§4.3 item 4).
-    const feed = await source.open(inputArgs(cmd.args));
-    const per = feed.shape.reduce((a, b) => a * b, 1);
-    if (per + 1 + BATCH_OVERHEAD > d.maxMessageBytes || per > P.MESSAGE_MAX_TENSOR_BYTES) {
-      feed.close();
-      throw new ProtocolError(
-        'TOO_LARGE',
-        `a sample of ${srcName} (${per} bytes) does not fit a message of ${dev} (mmsg ${d.maxMessageBytes})`,
-      );
-    }
-    // §4.7.2: smax = epochs x the source's size when epochs is given and smax is not.
-    if (epochs !== undefined && body.maxSamples === undefined) {
-      if (feed.size === 0) {
-        feed.close();
-        throw new ProtocolError('BAD_FIELD', `args.epochs: source ${srcName} is live (no epochs); use smax`);
-      }
-      body.maxSamples = epochs * feed.size;
-    }
-    // The device's first SAMPLE_CREDIT follows its answer at once, so the streamer exists before we send.
-    const streamer = new SampleStreamer({
-      sessionId: sid,
-      feed,
-      rate: this.#o.sampleRate,
-      total: typeof body.maxSamples === 'number' ? body.maxSamples : 0,
-      maxMessageBytes: d.maxMessageBytes,
-      send: (msg) => this.#o.device(dev)?.send(msg) ?? false,
-      onError: (e) => this.#endStream(key, `source ${srcName}: ${errorText(e)}`),
-    });
-    this.#streams.set(key, streamer);
-    this.#sourceOf.set(key, srcName);
-    this.#failed.delete(key);
-    try {
-      const r = await this.#request(dev, d, this.#trainStart(sid, body), this.#timeout(cmd));
-      if (r.state !== 'RUNNING') {
-        this.#endStream(key);
-        return { ok: true, result: { sid, st: r.state } };
-      }
-      streamer.start();
-      this.#o.log.info('training session running', { device: dev, sid, source: srcName });
-      return { ok: true, result: { sid, st: r.state } };
-    } catch (e) {
-      this.#endStream(key);
-      throw e;
-    }
-  }
-
-  /** TRAIN_START for a session that already streams (a repeated start): the device answers its state. */
-  async #restart(cmd: GwCommand, dev: string, d: AttachedDevice, sid: number, body: Record<string, unknown>) {
-    const r = await this.#request(dev, d, this.#trainStart(sid, body), this.#timeout(cmd));
-    return { ok: true as const, result: { sid, st: r.state } };
-  }
-
-  #trainStart(sid: number, body: Record<string, unknown>): Message & { sessionId: number } {
-    return {
-      type: 'TRAIN_START',
-      id: randomMessageId(),
-      ts: Date.now(),
-      sessionId: sid,
-      ...body,
-    } as Message & {
-      sessionId: number;
-    };
-  }
-
-  async #stop(cmd: GwCommand, dev: string, d: AttachedDevice): Promise<Outcome> {
-    const sid = sessionIdArg(cmd.args);
-    const m = { type: 'TRAIN_STOP', id: randomMessageId(), ts: Date.now(), sessionId: sid } as const;
-    const r = await this.#request(dev, d, m, this.#timeout(cmd));
-    this.#endStream(`${dev}:${sid}`);
-    return { ok: true, result: { sid, st: r.state, step: r.step, n: r.samplesSeen } };
-  }
-
-  async #config(cmd: GwCommand, dev: string, d: AttachedDevice): Promise<Outcome> {
-    const sid = sessionIdArg(cmd.args);
-    const m = {
-      type: 'TRAIN_CONFIG',
-      id: randomMessageId(),
-      ts: Date.now(),
-      sessionId: sid,
-      ...tunables(cmd.args),
-    } as Message & { sessionId: number };
-    const r = await this.#request(dev, d, m, this.#timeout(cmd));
-    return { ok: true, result: { sid, st: r.state } };
-  }
-
-  #endStream(key: string, error?: string): void {
-    const s = this.#streams.get(key);
-    s?.stop();
-    this.#streams.delete(key);
-    if (s && error !== undefined) {
-      this.#o.log.error('sample stream failed', { key, error });
-      this.#failed.set(key, {
-        device: key.slice(0, key.lastIndexOf(':')),
-        sid: s.sessionId,
-        source: this.#sourceOf.get(key) ?? '',
-        progress: s.progress,
-        error,
-      });
-      for (const k of this.#failed.keys()) if (this.#failed.size > 16) this.#failed.delete(k);
-    }
-    this.#sourceOf.delete(key);
-  }
-
   /** Every message of an attached device passes here (replies, credit, session ends). */
   onDeviceMessage(dev: string, m: Message): void {
     this.#replies.offer(dev, m);
-    if (m.type === 'SAMPLE_CREDIT') this.#streams.get(`${dev}:${m.sessionId}`)?.credit(m.nextSeq, m.credit);
-    else if (m.type === 'TRAIN_STATUS' && FINAL.has(m.state)) this.#endStream(`${dev}:${m.sessionId}`);
+    if (m.type === 'SAMPLE_CREDIT') this.#streams.get(dev, m.sessionId)?.credit(m.nextSeq, m.credit);
+    else if (m.type === 'TRAIN_STATUS' && FINAL.has(m.state)) this.#streams.end(dev, m.sessionId);
     else if (m.type === 'ERROR' && m.code === ErrorCode.INCOMPATIBLE) {
       // §4.3 item 4: the samples do not match the model input (shape, xs, xz); resending cannot help.
-      for (const k of [...this.#streams.keys()])
-        if (k.startsWith(`${dev}:`)) this.#endStream(k, `device ${dev}: INCOMPATIBLE ${m.text ?? ''}`.trim());
+      this.#streams.endDevice(dev, `device ${dev}: INCOMPATIBLE ${m.text ?? ''}`.trim());
     } else if (m.type === 'ERROR' && (m.code === ErrorCode.OUT_OF_RANGE || m.code === ErrorCode.BUSY)) {
       // §4.3 item 3: a gap or an over-limit batch; resend from the latest credit's `next`.
-      for (const [k, s] of this.#streams) if (k.startsWith(`${dev}:`)) s.rewind();
+      for (const s of this.#streams.of(dev)) s.rewind();
     }
   }
 
   /** The device's link session ended: pending replies fail; streams rewind to the last credit. */
   onDeviceDetached(dev: string): void {
     this.#replies.fail(dev, new GatewayError('NOT_ATTACHED', `device ${dev} detached`));
-    for (const [k, s] of this.#streams) if (k.startsWith(`${dev}:`)) s.rewind();
+    for (const s of this.#streams.of(dev)) s.rewind();
   }
 
-  /** The device rebooted (new boot counter, §4.2 item 4): its sessions are gone. */
-  onDeviceRebooted(dev: string): void {
-    for (const k of [...this.#streams.keys()]) if (k.startsWith(`${dev}:`)) this.#endStream(k);
+  /**
+   * The device finished a HELLO (§4.2) with boot counter `boot`. A device that rebooted lost its sessions
+   * (§4.2 item 4); sessions recorded before a gateway restart resume where the device is (§4.4.8).
+   */
+  onDeviceReady(dev: string, boot: number): void {
+    if (!this.#stopped) void this.#resumer.deviceReady(dev, boot);
   }
 
   stop(): void {
     this.#stopped = true;
     this.#replies.clear();
-    for (const k of [...this.#streams.keys()]) this.#endStream(k);
+    this.#streams.stop();
   }
 }

@@ -24,6 +24,11 @@ export interface StreamerOptions {
   readonly tickMs?: number;
   /** The feed failed (e.g. a file unreadable after loading): the streamer has stopped. */
   readonly onError?: (e: unknown) => void;
+  /**
+   * Resuming a running session (§4.4.8): the device has trained on this many samples. Nothing is sent
+   * before the device's next SAMPLE_CREDIT, whose `next` says where it stands (§4.3 item 1).
+   */
+  readonly startAt?: number;
 }
 
 /** Envelope and keys of a SAMPLE_BATCH besides x and y, generously (§4.3.1). */
@@ -41,6 +46,7 @@ export class SampleStreamer {
 
   constructor(private readonly o: StreamerOptions) {
     this.sessionId = o.sessionId;
+    this.#nextSeq = this.#acked = o.startAt ?? 0;
   }
 
   get progress(): { next: number; limit: number; acked: number; batches: number } {
@@ -58,10 +64,14 @@ export class SampleStreamer {
     this.o.feed.close();
   }
 
-  /** SAMPLE_CREDIT (§4.3 item 1): the grant is absolute, so keep the largest. */
+  /**
+   * SAMPLE_CREDIT (§4.3 item 1): the grant is absolute, so keep the largest. The device has every sample
+   * below `next`: sending starts there at the earliest (after a resume, §4.4.8, none is sent twice).
+   */
   credit(next: number, cr: number): void {
     this.#acked = Math.max(this.#acked, next);
     this.#limit = Math.max(this.#limit, next + cr);
+    this.#nextSeq = Math.max(this.#nextSeq, this.#acked);
     this.o.feed.release(this.#acked);
     this.tick();
   }

@@ -195,6 +195,7 @@ export class TestDeviceDouble {
         break;
       case 'TRAIN_CONFIG':
         this.#status(m.id);
+        this.#credit(); // PROTOCOL.md §4.4.4: a running session's credit follows the answer
         break;
       case 'SAMPLE_BATCH': {
         const s = this.#session;
