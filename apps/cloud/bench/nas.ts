@@ -11,7 +11,8 @@
  *    many candidates; hypervolume of both fronts in one objective space (ensemble rank over the
  *    union of both archives, log FLOPs min-max normalised over it), reference point (1.25, 1.25);
  * 3. final: the `--top K` (5) hypervolume-selected models of the zero-shot front trained on all of
- *    MNIST (`--epochs E`, 6 (3 gives 98.85% for the best, 6 gives 99.12% in 6.7 min on 2 idle cores); SGD, cosine from 0.05), post-training quantized (8-bit), float accuracy
+ *    MNIST (`--epochs E`, 6; SGD, cosine from 0.05), pruned by their genes (structured L1, one fine-tune
+ *    epoch), post-training quantized (8-bit), float accuracy
  *    on the whole test split, integer accuracy (reference interpreter, slow) on its first 1,000,
  *    and the planner's verdict on the quantized artifact; total wall time of search + final.
  *    `--max-macs-final N` caps MACs in steps 2-3 (default: the 25e6 of step 1); 2e6 halves the time

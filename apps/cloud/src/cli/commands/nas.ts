@@ -223,6 +223,10 @@ export const nasCommand: Command = {
         ...(f
           ? {
               test_accuracy: f.float_accuracy,
+              test_accuracy_unpruned: f.float_accuracy_unpruned,
+              params_pruned: f.params,
+              params_unpruned: f.params_unpruned,
+              pruned: f.pruned,
               quant_accuracy: f.quant_accuracy,
               quant_flash_bytes: f.flash_bytes,
               quant_ram_bytes: f.ram_bytes,

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { profileByName } from '../plan/profiles.js';
+import { analyzeGroups } from '../prune/index.js';
 import { blobDataset } from '../train/fixtures.js';
 import { sampleFeasible, type TauRow, tauTable } from './benchmark.js';
 import { constraintsFor } from './cost/constraints.js';
-import { finalizeSelection } from './final.js';
+import { finalizeSelection, genomeKeep } from './final.js';
 import { evaluateCandidate, proxyBatch } from './search/candidate.js';
+import { decode, stageOfNode } from './space/decode.js';
 import type { Genome } from './space/genome.js';
 
 const data = blobDataset({ train: 512, test: 128, size: 12, seed: 2 });
@@ -41,6 +43,10 @@ describe('after the search', () => {
     expect(m!.per_channel).toBe(true);
     expect(m!.fits).toBe(true);
     expect(m!.macs).toBe(c.cost.macs);
+    // zero pruning genes: the trained model is what is quantized, unchanged
+    expect(m!.pruned).toBe(false);
+    expect(m!.params).toBe(m!.params_unpruned);
+    expect(m!.float_accuracy).toBe(m!.float_accuracy_unpruned);
     const tight = await finalizeSelection([c], data, {
       profile: { ...m4, ramBytes: m4.runtimeRamBytes + 100 },
       epochs: 1,
@@ -48,6 +54,75 @@ describe('after the search', () => {
       threads: 1,
     });
     expect(tight[0]!.limits).toEqual(['ram']);
+  }, 60_000);
+});
+
+describe('pruning genes', () => {
+  const pruned: Genome = { ...genome, stages: [{ ...genome.stages[0]!, prune: 0.5 }] };
+
+  it('keep lists follow the stage ratios: the stage conv loses half its filters, the stem none', () => {
+    const g = decode(pruned, data.inputShape, data.numClasses, { seed: 1 });
+    const a = analyzeGroups(g);
+    const keep = genomeKeep(g, pruned);
+    const sizes = [...keep].map(([id, k]) => [a.groups[id]!.producers.map(stageOfNode), k.length]);
+    expect(sizes).toEqual([[[0], 8]]);
+    expect(genomeKeep(g, genome).size).toBe(0);
+  });
+
+  it('a residual group spanning two stages takes the smaller ratio; the others take their own', () => {
+    const st = genome.stages[0]!;
+    const res: Genome = {
+      ...genome,
+      family: 'res',
+      head: 'gap',
+      stages: [
+        { ...st, blocks: 2, downsample: false, prune: 0.25 },
+        { ...st, downsample: false, prune: 0.5 },
+      ],
+    };
+    const g = decode(res, data.inputShape, data.numClasses, { seed: 1 });
+    const a = analyzeGroups(g);
+    const cut = new Map(
+      [...genomeKeep(g, res)].map(([id, k]) => [a.groups[id]!.producers.join('+'), k.length]),
+    );
+    // identity shortcuts tie stage 0's block outputs (first one projected from the 8-channel stem) to
+    // stage 1's: that trunk keeps 12 of 16 (min(0.25, 0.5)); stage 1's inner conv alone loses half
+    expect(cut).toEqual(
+      new Map([
+        ['s0_conv4', 12],
+        ['s0_conv7+s0_proj9+s0_conv16+s1_conv23', 12],
+        ['s0_conv13', 12],
+        ['s1_conv20', 8],
+      ]),
+    );
+  });
+
+  it('prunes after training: fewer params and MACs, fine-tuned, and it still fits and plans', async () => {
+    const o = {
+      inputShape: data.inputShape,
+      numClasses: data.numClasses,
+      constraints: constraintsFor(m4),
+      proxies: ['grad_norm'] as const,
+      batch: proxyBatch(data.train, data.inputShape, data.numClasses, 8, 1),
+      seed: 1,
+    };
+    const c = evaluateCandidate(pruned, o);
+    const [m] = await finalizeSelection([c], data, {
+      profile: m4,
+      epochs: 4,
+      seed: 1,
+      threads: 1,
+      lr: 0.05,
+      pruneFinetune: { epochs: 1, samplesPerEpoch: 256 },
+    });
+    expect(m!.pruned).toBe(true);
+    expect(m!.params).toBeLessThan(m!.params_unpruned * 0.7);
+    expect(m!.macs).toBeLessThan(c.cost.macs);
+    expect(m!.float_accuracy_unpruned).toBeGreaterThan(0.9);
+    expect(m!.float_accuracy).toBeGreaterThan(0.8);
+    expect(Math.abs(m!.quant_accuracy - m!.float_accuracy)).toBeLessThan(0.05);
+    expect(m!.fits).toBe(true);
+    expect(m!.prune_seconds).toBeGreaterThan(0);
   }, 60_000);
 });
 
