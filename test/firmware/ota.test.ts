@@ -21,8 +21,6 @@
  */
 
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { quadrantSplit, quantized, tinyCnn } from '@tinyfleet/cloud/fqt/testing';
 import { Interpreter, writeQuantizedArtifact } from '@tinyfleet/cloud/quant';
@@ -30,7 +28,16 @@ import { encodeMessage, type Message, randomMessageId } from '@tinyfleet/protoco
 import { afterEach, describe, expect, it } from 'vitest';
 import { firmwareModels, firstMismatch, otaModel, randomInputs } from './nn-models.js';
 import { cmakeBuild, missingTool } from './toolchain.js';
-import { Gateway, startMps2WithModel, startVmcu, type Vmcu, WAIT_MS, waitFor } from './vmcu.js';
+import {
+  type Gateway,
+  hostVmcu,
+  linkSession,
+  type Msg,
+  startMps2WithModel,
+  type Vmcu,
+  WAIT_MS,
+  waitFor,
+} from './vmcu.js';
 
 const BS = 4096; // P.OTA_BLOCK_BYTES
 const MODEL_A = firmwareModels().find((m) => m.label === 'all-ops (int8 per-channel)')!;
@@ -41,37 +48,11 @@ const ART_B = writeQuantizedArtifact(MODEL_B.q, { modelVersion: 8 });
 const SHA_B = ART_B.slice(80, 112);
 const NB = Math.ceil(ART_B.length / BS);
 
-type Msg = Message & Record<string, unknown>;
-
 const cleanups: Array<() => void> = [];
+const session = (dev: Vmcu) => linkSession(dev, cleanups, { name: 'ota test', heartbeatMs: 60_000 });
 afterEach(() => {
   for (const c of cleanups.splice(0).reverse()) c();
 });
-
-/** One device session: link up, HELLO, HELLO_ACK; returns the gateway and the HELLO. */
-async function session(dev: Vmcu): Promise<{ gw: Gateway; hello: Msg; seen: () => string }> {
-  const gw = new Gateway(dev.path);
-  cleanups.push(() => gw.close());
-  const seen = () => `${gw.summary()}\ndevice log:\n${dev.log()}`;
-  const hello = await waitFor(
-    () => gw.messages.find((m) => m.type === 'HELLO') as Msg | undefined,
-    WAIT_MS,
-    'HELLO',
-    seen,
-  );
-  gw.ep.send(
-    encodeMessage({
-      type: 'HELLO_ACK',
-      id: randomMessageId(),
-      re: hello.id as Uint8Array,
-      name: 'ota test',
-      time: Date.now(),
-      heartbeatMs: 60_000,
-    } as Message),
-  );
-  await waitFor(() => gw.messages.find((m) => m.type === 'HEARTBEAT'), WAIT_MS, 'HEARTBEAT', seen);
-  return { gw, hello, seen };
-}
 
 /** Sends a request and waits for its reply (OTA_STATUS or ERROR with re = its id). */
 async function request(gw: Gateway, seen: () => string, msg: Record<string, unknown>): Promise<Msg> {
@@ -207,26 +188,7 @@ if (missingHost) {
         ['tinyfleet-vmcu'],
       );
       const bin = join(dir, 'ports', 'host', 'tinyfleet-vmcu');
-      const tmp = mkdtempSync(join(tmpdir(), 'tf-ota-'));
-      cleanups.push(() => rmSync(tmp, { recursive: true, force: true }));
-      const modelA = join(tmp, 'a.tfm');
-      writeFileSync(modelA, ART_A);
-      const args = [
-        '--flash-file',
-        join(tmp, 'flash.bin'),
-        '--slot-size',
-        '64K',
-        '--model',
-        modelA,
-        '--quiet',
-      ];
-      const boot = async () => {
-        const dev = await startVmcu(bin, args);
-        cleanups.push(() => {
-          if (dev.proc.exitCode === null && dev.proc.signalCode === null) dev.proc.kill('SIGKILL');
-        });
-        return dev;
-      };
+      const { boot } = hostVmcu(bin, ART_A, cleanups);
 
       // model A runs
       let dev = await boot();
@@ -335,26 +297,7 @@ if (!missingHost) {
         ['tinyfleet-vmcu'],
       );
       const bin = join(dir, 'ports', 'host', 'tinyfleet-vmcu');
-      const tmp = mkdtempSync(join(tmpdir(), 'tf-ota-train-'));
-      cleanups.push(() => rmSync(tmp, { recursive: true, force: true }));
-      const modelT = join(tmp, 't.tfm');
-      writeFileSync(modelT, ART_T);
-      const args = [
-        '--flash-file',
-        join(tmp, 'flash.bin'),
-        '--slot-size',
-        '64K',
-        '--model',
-        modelT,
-        '--quiet',
-      ];
-      const boot = async () => {
-        const dev = await startVmcu(bin, args);
-        cleanups.push(() => {
-          if (dev.proc.exitCode === null && dev.proc.signalCode === null) dev.proc.kill('SIGKILL');
-        });
-        return dev;
-      };
+      const { boot } = hostVmcu(bin, ART_T, cleanups);
       let dev = await boot();
       let s = await session(dev);
       const slotA = s.hello.activeSlot;

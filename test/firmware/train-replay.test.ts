@@ -15,17 +15,16 @@
  * Skips, naming the Debian package, when a tool is missing.
  */
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { quadrantSplit, quantized, tinyCnn } from '@tinyfleet/cloud/fqt/testing';
 import { writeQuantizedArtifact } from '@tinyfleet/cloud/quant';
 import { encodeMessage, type Message, randomMessageId } from '@tinyfleet/protocol/messages';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cmakeBuild, missingTool } from './toolchain.js';
-import { Gateway, sameBytes, startVmcu, type Vmcu, WAIT_MS, waitFor } from './vmcu.js';
+import { acceptHello, Gateway, hostVmcu, type Msg, sameBytes, type Vmcu, WAIT_MS, waitFor } from './vmcu.js';
 
-type Msg = Message & Record<string, unknown>;
+// no periodic HEARTBEAT: every device message is accounted for
+const REPLAY_HELLO = { name: 'replay test', heartbeatMs: 3_600_000 };
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {
@@ -54,33 +53,12 @@ const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const counterOf = (id: Uint8Array): number => Buffer.from(id).readUInt32LE(4);
 const bootOf = (id: Uint8Array): number => Buffer.from(id).readUInt32LE(0);
 
-async function helloAck(gw: Gateway, dev: Vmcu, after: number): Promise<Msg> {
-  const seen = () => `${gw.summary()}\ndevice log:\n${dev.log()}`;
-  const hello = await waitFor(
-    () => gw.messages.slice(after).find((m) => m.type === 'HELLO') as Msg | undefined,
-    WAIT_MS,
-    'HELLO',
-    seen,
-  );
-  gw.ep.send(
-    encodeMessage({
-      type: 'HELLO_ACK',
-      id: randomMessageId(),
-      re: hello.id as Uint8Array,
-      name: 'replay test',
-      time: Date.now(),
-      heartbeatMs: 3_600_000, // no periodic HEARTBEAT: every device message below is accounted for
-    } as Message),
-  );
-  return hello;
-}
-
 /** `oneReport`: the device's replay buffer holds one report (TF_AGENT_REPLAY_BYTES 1,032). */
 async function replayContract(dev: Vmcu, oneReport: boolean): Promise<void> {
   const gw = new Gateway(dev.path);
   cleanups.push(() => gw.close());
   const seen = () => `${gw.summary()}\ndevice log:\n${dev.log()}`;
-  await helloAck(gw, dev, 0);
+  await acceptHello(gw, dev, REPLAY_HELLO);
   await waitFor(() => gw.messages.find((m) => m.type === 'HEARTBEAT'), WAIT_MS, 'HEARTBEAT', seen);
 
   const startId = randomMessageId();
@@ -144,7 +122,7 @@ async function replayContract(dev: Vmcu, oneReport: boolean): Promise<void> {
   const countBefore = gw.messages.length;
 
   gw.restart(); // a restarted gateway: new link epoch, HELLO -> peer reset on the device
-  const hello2 = await helloAck(gw, dev, countBefore);
+  const hello2 = await acceptHello(gw, dev, { ...REPLAY_HELLO, after: countBefore });
 
   // what the session owes: per step one TRAIN_METRICS and, per trained layer, GRAD_UPDATEs whose
   // disjoint `idx` cover k = floor(0.5 N) structures (lmin = lmax = 0.5, §4.4.1 step 3), then DONE
@@ -291,22 +269,7 @@ if (missingHost) {
           ['tinyfleet-vmcu'],
         );
         const bin = join(dir, 'ports', 'host', 'tinyfleet-vmcu');
-        const tmp = mkdtempSync(join(tmpdir(), 'tf-replay-'));
-        cleanups.push(() => rmSync(tmp, { recursive: true, force: true }));
-        const model = join(tmp, 'm.tfm');
-        writeFileSync(model, ART);
-        const dev = await startVmcu(bin, [
-          '--flash-file',
-          join(tmp, 'flash.bin'),
-          '--slot-size',
-          '64K',
-          '--model',
-          model,
-          '--quiet',
-        ]);
-        cleanups.push(() => {
-          if (dev.proc.exitCode === null && dev.proc.signalCode === null) dev.proc.kill('SIGKILL');
-        });
+        const dev = await hostVmcu(bin, ART, cleanups).boot();
         await replayContract(dev, replayBytes !== undefined);
       }, 120_000);
     }

@@ -16,8 +16,6 @@
  */
 
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type FqtConfig, FqtTrainer, type SessionStart, sessionConfig } from '@tinyfleet/cloud/fqt';
 import { quadrantSplit, quantized, tinyCnn } from '@tinyfleet/cloud/fqt/testing';
@@ -26,9 +24,16 @@ import { readArtifact } from '@tinyfleet/protocol/artifact';
 import { encodeMessage, type Message, randomMessageId } from '@tinyfleet/protocol/messages';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cmakeBuild, missingTool } from './toolchain.js';
-import { Gateway, startMps2WithModel, startVmcu, type Vmcu, WAIT_MS, waitFor } from './vmcu.js';
-
-type Msg = Message & Record<string, unknown>;
+import {
+  type Gateway,
+  hostVmcu,
+  linkSession,
+  type Msg,
+  startMps2WithModel,
+  type Vmcu,
+  WAIT_MS,
+  waitFor,
+} from './vmcu.js';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {
@@ -146,30 +151,6 @@ const SESSIONS: readonly SessionSpec[] = [
     ],
   },
 ];
-
-async function linkUp(dev: Vmcu): Promise<{ gw: Gateway; hello: Msg; seen: () => string }> {
-  const gw = new Gateway(dev.path);
-  cleanups.push(() => gw.close());
-  const seen = () => `${gw.summary()}\ndevice log:\n${dev.log()}`;
-  const hello = await waitFor(
-    () => gw.messages.find((m) => m.type === 'HELLO') as Msg | undefined,
-    WAIT_MS,
-    'HELLO',
-    seen,
-  );
-  gw.ep.send(
-    encodeMessage({
-      type: 'HELLO_ACK',
-      id: randomMessageId(),
-      re: hello.id as Uint8Array,
-      name: 'train test',
-      time: Date.now(),
-      heartbeatMs: 1000,
-    } as Message),
-  );
-  await waitFor(() => gw.messages.find((m) => m.type === 'HEARTBEAT'), WAIT_MS, 'HEARTBEAT', seen);
-  return { gw, hello, seen };
-}
 
 const of = (gw: Gateway, type: string, sid: number): Msg[] =>
   gw.messages.filter((m) => m.type === type && (m as Msg).sessionId === sid) as Msg[];
@@ -295,7 +276,7 @@ async function runSession(gw: Gateway, seen: () => string, s: SessionSpec): Prom
 
 /** The training contract every device must meet (vmcu, QEMU image). */
 async function trainContract(dev: Vmcu): Promise<void> {
-  const { gw, hello, seen } = await linkUp(dev);
+  const { gw, hello, seen } = await linkSession(dev, cleanups, { name: 'train test', heartbeatMs: 1000 });
   expect(hello.training, 'HELLO fqt').toBe(true);
   expect(hello.sampleSlots as number).toBeGreaterThan(0);
 
@@ -350,7 +331,7 @@ async function trainContract(dev: Vmcu): Promise<void> {
   expect(gw.messages.filter((m) => m.type === 'ERROR').length, seen()).toBe(errorsBefore);
 }
 
-function killAtEnd(proc: ChildProcess): void {
+function _killAtEnd(proc: ChildProcess): void {
   cleanups.push(() => {
     if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
   });
@@ -373,20 +354,7 @@ if (missingHost) {
         ['tinyfleet-vmcu'],
       );
       const bin = join(dir, 'ports', 'host', 'tinyfleet-vmcu');
-      const tmp = mkdtempSync(join(tmpdir(), 'tf-train-'));
-      cleanups.push(() => rmSync(tmp, { recursive: true, force: true }));
-      const model = join(tmp, 'm.tfm');
-      writeFileSync(model, ART);
-      const dev = await startVmcu(bin, [
-        '--flash-file',
-        join(tmp, 'flash.bin'),
-        '--slot-size',
-        '64K',
-        '--model',
-        model,
-        '--quiet',
-      ]);
-      killAtEnd(dev.proc);
+      const dev = await hostVmcu(bin, ART, cleanups).boot();
       await trainContract(dev);
     }, 60_000);
   });

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ReadStream } from 'node:tty';
 import { LinkEndpoint, type LinkEvent } from '@tinyfleet/protocol/link';
-import { decodeMessage, type Message } from '@tinyfleet/protocol/messages';
+import { decodeMessage, encodeMessage, type Message, randomMessageId } from '@tinyfleet/protocol/messages';
 import { cmakeBuild, FIRMWARE_DIR } from './toolchain.js';
 
 export const WAIT_MS = 10_000;
@@ -170,6 +170,81 @@ export async function startVmcu(bin: string, args: readonly string[]): Promise<V
     () => out + err,
   );
   return { proc, path, log: () => err };
+}
+
+/**
+ * A host vmcu (`bin`) on a fresh flash file in a temp dir, booting `model`: `boot()` starts it, or restarts
+ * it on the same flash file after it stopped. Pushes the temp dir's removal and every kill onto `cleanups`.
+ */
+export function hostVmcu(
+  bin: string,
+  model: Uint8Array,
+  cleanups: Array<() => void>,
+): { boot: () => Promise<Vmcu> } {
+  const tmp = mkdtempSync(join(tmpdir(), 'tf-vmcu-'));
+  cleanups.push(() => rmSync(tmp, { recursive: true, force: true }));
+  const modelFile = join(tmp, 'model.tfm');
+  writeFileSync(modelFile, model);
+  const args = [
+    '--flash-file',
+    join(tmp, 'flash.bin'),
+    '--slot-size',
+    '64K',
+    '--model',
+    modelFile,
+    '--quiet',
+  ];
+  return {
+    async boot() {
+      const dev = await startVmcu(bin, args);
+      cleanups.push(() => {
+        if (dev.proc.exitCode === null && dev.proc.signalCode === null) dev.proc.kill('SIGKILL');
+      });
+      return dev;
+    },
+  };
+}
+
+export type Msg = Message & Record<string, unknown>;
+
+/** Waits for the device's HELLO (after message `after` of `gw`) and answers HELLO_ACK (PROTOCOL.md §4.2.2). */
+export async function acceptHello(
+  gw: Gateway,
+  dev: Vmcu,
+  o: { name: string; heartbeatMs: number; after?: number },
+): Promise<Msg> {
+  const seen = () => `${gw.summary()}\ndevice log:\n${dev.log()}`;
+  const hello = await waitFor(
+    () => gw.messages.slice(o.after ?? 0).find((m) => m.type === 'HELLO') as Msg | undefined,
+    WAIT_MS,
+    'HELLO',
+    seen,
+  );
+  gw.ep.send(
+    encodeMessage({
+      type: 'HELLO_ACK',
+      id: randomMessageId(),
+      re: hello.id as Uint8Array,
+      name: o.name,
+      time: Date.now(),
+      heartbeatMs: o.heartbeatMs,
+    } as Message),
+  );
+  return hello;
+}
+
+/** A device session: a gateway on the pty, HELLO answered, first HEARTBEAT seen. */
+export async function linkSession(
+  dev: Vmcu,
+  cleanups: Array<() => void>,
+  o: { name: string; heartbeatMs: number },
+): Promise<{ gw: Gateway; hello: Msg; seen: () => string }> {
+  const gw = new Gateway(dev.path);
+  cleanups.push(() => gw.close());
+  const seen = () => `${gw.summary()}\ndevice log:\n${dev.log()}`;
+  const hello = await acceptHello(gw, dev, o);
+  await waitFor(() => gw.messages.find((m) => m.type === 'HEARTBEAT'), WAIT_MS, 'HEARTBEAT', seen);
+  return { gw, hello, seen };
 }
 
 /**
