@@ -13,6 +13,11 @@
  * `ratio` is the median of the pairs' ratios (cloud / bare of the same pair, so a change of machine load
  * between pairs cancels out as much as it can), `updates_per_s` and `bare_aedes_msgs_per_s` the medians
  * of each side. The publishers share the machine's cores with the broker under test on both sides.
+ * `broker_busy` and `bare_busy` are the medians of the broker thread's event-loop utilization during the
+ * rounds (the share of the wall time it was running code rather than waiting): a broker well under 1 is
+ * waiting for something else, e.g. the publishers or the disk, not short of CPU. `cpu_us_per_update` and
+ * `bare_cpu_us_per_msg`: CPU time of the whole process (broker, publisher thread, SQLite, syncs,
+ * checkpoints) per message, medians; less sensitive than rates to other load on a shared machine.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
@@ -29,7 +34,9 @@ import type { PublisherClient, PublisherJob } from './ingest-publisher.js';
 const HELP = `Usage: npm run -s bench:ingest -- [--json] [options]
 
 Simulated gateways publish partial gradient updates to the cloud as fast as it acknowledges them, and
-to bare aedes in the same run. Prints {"updates_per_s","bare_aedes_msgs_per_s","ratio",...}.
+to bare aedes in the same run. Prints {"updates_per_s","bare_aedes_msgs_per_s","ratio",...}, with the
+share of the time each broker thread was busy ("broker_busy", "bare_busy") and the process's CPU time
+per message ("cpu_us_per_update", "bare_cpu_us_per_msg").
 
 Options:
   --gateways G    simulated gateways (default 4)
@@ -113,16 +120,25 @@ function payloads(count: number, structures: number, boot: number): Uint8Array[]
 }
 
 /** Run the publishers in a worker thread; resolves with the seconds from first publish to last PUBACK. */
-async function blast(job: PublisherJob): Promise<number> {
+async function blast(job: PublisherJob): Promise<{ seconds: number; busy: number; cpuUs: number }> {
   // The worker runs TypeScript too: register tsx inside it before importing the publisher module.
   const entry = new URL('./ingest-publisher.ts', import.meta.url).href;
   const boot = `import('tsx/esm/api').then((t) => { t.register(); return import(${JSON.stringify(entry)}); })`;
   const worker = new Worker(boot, { eval: true, workerData: job });
   try {
-    return await new Promise<number>((resolve, reject) => {
+    let start = performance.eventLoopUtilization();
+    let cpu = process.cpuUsage();
+    return await new Promise((resolve, reject) => {
       worker.on('message', (m: unknown) => {
-        if (m === 'ready') worker.postMessage('go');
-        else resolve((m as { seconds: number }).seconds);
+        if (m === 'ready') {
+          start = performance.eventLoopUtilization();
+          cpu = process.cpuUsage();
+          worker.postMessage('go');
+        } else {
+          const busy = performance.eventLoopUtilization(start).utilization;
+          const used = process.cpuUsage(cpu);
+          resolve({ seconds: (m as { seconds: number }).seconds, busy, cpuUs: used.user + used.system });
+        }
       });
       worker.once('error', reject);
       worker.once('exit', (code) => reject(new Error(`publisher worker exited with code ${code}`)));
@@ -132,7 +148,17 @@ async function blast(job: PublisherJob): Promise<number> {
   }
 }
 
-async function roundCloud(o: Opts, round: number): Promise<{ rate: number; stored: number }> {
+/**
+ * One round: messages per second; the broker thread's event-loop utilization meanwhile; CPU time of the
+ * whole process (broker, publishers, SQLite, syncs, checkpoints) per message.
+ */
+interface Round {
+  rate: number;
+  busy: number;
+  cpu: number;
+}
+
+async function roundCloud(o: Opts, round: number): Promise<Round & { stored: number }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tf-bench-ingest-'));
   const cloud = await startCloud({ dataDir, httpPort: 0, mqtt: { port: 0, wsPort: null } });
   try {
@@ -148,15 +174,16 @@ async function roundCloud(o: Opts, round: number): Promise<{ rate: number; store
         payloads: payloads(o.updates, o.structures, round + 1),
       });
     }
-    const seconds = await blast({ url: cloud.mqttUrl, inflight: o.inflight, clients });
-    return { rate: (o.gateways * o.updates) / seconds, stored: cloud.store.gradients.count() };
+    const { seconds, busy, cpuUs } = await blast({ url: cloud.mqttUrl, inflight: o.inflight, clients });
+    const n = o.gateways * o.updates;
+    return { rate: n / seconds, busy, cpu: cpuUs / n, stored: cloud.store.gradients.count() };
   } finally {
     await cloud.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
-async function roundBare(o: Opts, round: number): Promise<number> {
+async function roundBare(o: Opts, round: number): Promise<Round> {
   const broker = await Aedes.createBroker();
   const server: Server = createServer(broker.handle);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -170,8 +197,13 @@ async function roundBare(o: Opts, round: number): Promise<number> {
         payloads: payloads(o.updates, o.structures, round + 1),
       });
     }
-    const seconds = await blast({ url: `mqtt://127.0.0.1:${port}`, inflight: o.inflight, clients });
-    return (o.gateways * o.updates) / seconds;
+    const { seconds, busy, cpuUs } = await blast({
+      url: `mqtt://127.0.0.1:${port}`,
+      inflight: o.inflight,
+      clients,
+    });
+    const n = o.gateways * o.updates;
+    return { rate: n / seconds, busy, cpu: cpuUs / n };
   } finally {
     await new Promise<void>((resolve) => broker.close(() => resolve()));
     await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -193,18 +225,28 @@ async function main(): Promise<void> {
   const bare: number[] = [];
   const cloud: number[] = [];
   const ratios: number[] = [];
+  const bareBusy: number[] = [];
+  const cloudBusy: number[] = [];
+  const bareCpu: number[] = [];
+  const cloudCpu: number[] = [];
   for (let r = 0; r < o.rounds; r++) {
     const b = await roundBare(o, r);
     const c = await roundCloud(o, r);
     if (c.stored !== o.gateways * o.updates) {
       throw new Error(`stored ${c.stored} of ${o.gateways * o.updates} updates: ingestion lost messages`);
     }
-    bare.push(b);
+    bare.push(b.rate);
     cloud.push(c.rate);
-    ratios.push(c.rate / b);
+    ratios.push(c.rate / b.rate);
+    bareBusy.push(b.busy);
+    cloudBusy.push(c.busy);
+    bareCpu.push(b.cpu);
+    cloudCpu.push(c.cpu);
     if (!o.json) {
       console.error(
-        `round ${r + 1}: cloud ${c.rate.toFixed(0)} updates/s, bare aedes ${b.toFixed(0)} msgs/s, ratio ${(c.rate / b).toFixed(3)}`,
+        `round ${r + 1}: cloud ${c.rate.toFixed(0)} updates/s (broker thread ${(100 * c.busy).toFixed(0)}% busy, ` +
+          `${c.cpu.toFixed(1)} µs CPU each), bare aedes ${b.rate.toFixed(0)} msgs/s (${(100 * b.busy).toFixed(0)}%, ` +
+          `${b.cpu.toFixed(1)} µs), ratio ${(c.rate / b.rate).toFixed(3)}`,
       );
     }
   }
@@ -213,6 +255,10 @@ async function main(): Promise<void> {
     bare_aedes_msgs_per_s: Math.round(median(bare)),
     ratio: Number(median(ratios).toFixed(3)),
     ratios: ratios.map((x) => Number(x.toFixed(3))),
+    broker_busy: Number(median(cloudBusy).toFixed(2)),
+    bare_busy: Number(median(bareBusy).toFixed(2)),
+    cpu_us_per_update: Number(median(cloudCpu).toFixed(1)),
+    bare_cpu_us_per_msg: Number(median(bareCpu).toFixed(1)),
     rounds: o.rounds,
     gateways: o.gateways,
     updates: o.gateways * o.updates,

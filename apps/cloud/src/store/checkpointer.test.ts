@@ -32,7 +32,6 @@ function write(store: Store): void {
           layer: 0,
           updatedCount: 1,
           tsMs: 0,
-          fields: {},
           raw,
         });
       }

@@ -27,7 +27,7 @@ export {
   type StateUpdate,
   type Transition,
 } from './repo/executions.js';
-export type { NewGradientUpdate } from './repo/gradients.js';
+export { gradientFields, type NewGradientUpdate } from './repo/gradients.js';
 export {
   JOB_STATUSES,
   type Job,

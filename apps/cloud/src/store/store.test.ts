@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { deviceMessageId, encodeMessage } from '@tinyfleet/protocol/messages';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newId } from './ids.js';
@@ -14,6 +15,24 @@ beforeEach(() => {
 afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
+
+/** A valid GRAD_UPDATE (PROTOCOL.md §4.4.7): the store decodes `fields` from the bytes it keeps. */
+const gradRaw = (step: number) =>
+  encodeMessage({
+    type: 'GRAD_UPDATE',
+    id: deviceMessageId(1, step),
+    sessionId: 1,
+    step,
+    layer: 2,
+    kind: 'GRADIENT',
+    samplesSeen: 5,
+    structures: 8,
+    elements: 2,
+    indices: Uint16Array.of(0, 3, 4),
+    values: Uint8Array.of(1, 2, 3, 4, 5, 6),
+    scale: 0.5,
+    zeroPoint: 3,
+  });
 
 // One contract, run by both implementations: the file database and the in-memory twin.
 const kinds = [
@@ -105,23 +124,36 @@ describe.each(kinds)('store contract ($name)', ({ path }) => {
     expect(store.ledger.claim('gw_1/d1', '8', 0x24)).toBe(true);
   });
 
+  it('claims device message ids once each, in any order, across boots and rows of bits', () => {
+    const id = (boot: number, counter: number) => Buffer.from(deviceMessageId(boot, counter)).toString('hex');
+    // Counters 0-47 share a row of bits, 48 starts the next; a reboot starts again at 0 (PROTOCOL.md §4.1.5).
+    const ids = [id(1, 5), id(1, 47), id(1, 48), id(1, 0), id(2, 0), id(1, 4), id(1, 2 ** 32 - 1)];
+    for (const i of ids) expect(store.ledger.claim('gw_1/d1', i, 0x25)).toBe(true);
+    for (const i of ids) expect(store.ledger.claim('gw_1/d1', i, 0x25)).toBe(false);
+    expect(store.ledger.claim('gw_1/d2', id(1, 5), 0x25)).toBe(true); // another sender
+    // A failed transaction takes its bit back with it.
+    const boom = () => {
+      store.ledger.claim('gw_1/d1', id(1, 6), 0x25);
+      throw new Error('boom');
+    };
+    expect(() => store.transaction(boom)).toThrow('boom');
+    expect(store.ledger.claim('gw_1/d1', id(1, 6), 0x25)).toBe(true);
+    expect(store.ledger.count()).toBe(ids.length + 2);
+  });
+
   it('stores metrics series ordered by step and gradient updates with their raw bytes', () => {
     const base = { sessionId: 's', deviceId: 'd', gatewayId: 'g', tsMs: 1 };
     for (const step of [3, 1, 2]) store.metrics.insert({ ...base, step, values: { loss: step / 10 } });
     const p1 = store.metrics.series({ sessionId: 's', limit: 2 });
     const p2 = store.metrics.series({ sessionId: 's', limit: 2, cursor: p1.nextCursor ?? undefined });
     expect([...p1.items, ...p2.items].map((p) => p.step)).toEqual([1, 2, 3]);
-    const raw = new Uint8Array([0xa1, 0x61, 0x74, 0x18, 0x25]);
-    const id = store.gradients.insert({
-      ...base,
-      msgId: '9',
-      step: 1,
+    const raw = gradRaw(1);
+    const id = store.gradients.insert({ ...base, msgId: '9', step: 1, layer: 2, updatedCount: 3, raw });
+    expect(store.gradients.get(id)).toMatchObject({
       layer: 2,
       updatedCount: 3,
-      fields: {},
-      raw,
+      fields: { kind: 'GRADIENT', samplesSeen: 5, structures: 8, elements: 2, scale: 0.5, zeroPoint: 3 },
     });
-    expect(store.gradients.get(id)).toMatchObject({ layer: 2, updatedCount: 3 });
     expect(Buffer.from(store.gradients.raw(id) ?? [])).toEqual(Buffer.from(raw));
   });
 });
@@ -179,24 +211,25 @@ describe('store on a file', () => {
       db,
       MIGRATIONS.filter((m) => m.id < 5),
     );
+    const later = MIGRATIONS.filter((m) => m.id >= 5).map((m) => m.id);
     const indexes = () =>
       db
         .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'gradient_updates'")
         .all();
     expect(indexes()).toHaveLength(2);
-    expect(migrate(db)).toEqual([5]);
+    expect(migrate(db)).toEqual(later);
     expect(indexes()).toEqual([]);
     db.close();
     const store = Store.open(file);
     const f = store.fleets.create({ name: 'f' });
     const g = store.gateways.create({ fleetId: f.id, name: 'g' }).gateway.id;
-    const base = { gatewayId: g, layer: 0, updatedCount: 1, tsMs: 0, fields: {}, raw: new Uint8Array(1) };
+    const base = { gatewayId: g, layer: 0, updatedCount: 1, tsMs: 0 };
     for (const [sessionId, deviceId, step] of [
       ['s1', 'a', 1],
       ['s2', 'a', 2],
       ['s1', 'b', 3],
     ] as const) {
-      store.gradients.insert({ ...base, sessionId, deviceId, msgId: `${step}`, step });
+      store.gradients.insert({ ...base, sessionId, deviceId, msgId: `${step}`, step, raw: gradRaw(step) });
     }
     const steps = (q: { sessionId?: string; deviceId?: string }) =>
       store.gradients.list({ limit: 10, ...q }).items.map((u) => u.step);

@@ -37,12 +37,17 @@ export class Store {
   readonly executions: ExecutionRepo;
   readonly jobs: JobRepo;
   readonly #db: Db;
+  /** `synchronous` for one lazy commit and back (prepared once: a batch commit runs both). */
+  readonly #syncNormal;
+  readonly #syncFull;
   /** The write-ahead log, opened by the first `sync`. */
   #walFd: number | undefined;
   #checkpointer: Checkpointer | undefined;
 
   private constructor(db: Db) {
     this.#db = db;
+    this.#syncNormal = db.prepare('PRAGMA synchronous = NORMAL');
+    this.#syncFull = db.prepare('PRAGMA synchronous = FULL');
     this.fleets = new FleetRepo(db);
     this.gateways = new GatewayRepo(db);
     this.devices = new DeviceRepo(db);
@@ -89,11 +94,11 @@ export class Store {
    */
   lazyTransaction<T>(fn: () => T): T {
     if (this.#db.memory || this.#db.inTransaction) return this.transaction(fn);
-    this.#db.pragma('synchronous = NORMAL');
+    this.#syncNormal.run();
     try {
       return this.transaction(fn);
     } finally {
-      this.#db.pragma('synchronous = FULL');
+      this.#syncFull.run();
     }
   }
 

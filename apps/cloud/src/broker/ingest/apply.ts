@@ -5,7 +5,13 @@
  */
 
 import { applyOtaCommandResult, applyOtaStatus, blockRequestEvent } from '../../ota/index.js';
-import type { EventLevel, JsonObject, LiveEvent, Store } from '../../store/index.js';
+import {
+  type EventLevel,
+  gradientFields,
+  type JsonObject,
+  type LiveEvent,
+  type Store,
+} from '../../store/index.js';
 import type { UplinkMessage } from './messages.js';
 import { applyDeviceBoot, applySessionResult, applyTrainStatus } from './sessions.js';
 
@@ -181,6 +187,7 @@ export function applyMessage(
       return batch?.events === false ? NONE : [{ type: 'metrics', point: { id, ...point } }];
     }
     case 'GRAD_UPDATE': {
+      // Stored once, as received; `fields` are decoded from it when read (../../store/repo/gradients.ts).
       const update = {
         sessionId: sessionFor(store, o, m.sessionId, nowMs, batch),
         deviceId: dev,
@@ -190,18 +197,10 @@ export function applyMessage(
         layer: m.layer,
         updatedCount: m.indices.length,
         tsMs: m.ts ?? nowMs,
-        fields: {
-          kind: m.kind,
-          samplesSeen: m.samplesSeen,
-          structures: m.structures,
-          elements: m.elements,
-          scale: m.scale,
-          zeroPoint: m.zeroPoint,
-          ...(m.eps !== undefined && { eps: m.eps }),
-        },
       };
       const id = store.gradients.insert({ ...update, raw });
-      return batch?.events === false ? NONE : [{ type: 'gradient', update: { id, ...update } }];
+      if (batch?.events === false) return NONE;
+      return [{ type: 'gradient', update: { id, ...update, fields: gradientFields(m) } }];
     }
     case 'GW_COMMAND_RESULT': {
       const ota = applyOtaCommandResult(store, o, m, nowMs); // `ota.job` results (PROTOCOL.md §4.7.2)

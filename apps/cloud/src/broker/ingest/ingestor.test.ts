@@ -88,6 +88,12 @@ describe('Ingestor', () => {
     const sessions = store.sessions.list({ limit: 10 }).items.filter((s) => s.wireId === 7);
     expect(sessions).toHaveLength(1);
     expect(store.gradients.count(sessions[0]?.id)).toBe(5);
+    // What the stream announced is what the store returns: `fields` decoded from the message kept once.
+    for (const e of all) {
+      if (e.type !== 'gradient') continue;
+      expect(store.gradients.get(e.update.id)).toEqual(e.update);
+      expect(e.update.fields).toMatchObject({ kind: expect.any(String), scale: expect.any(Number) });
+    }
   });
 
   it('reports failure (so no PUBACK is sent) when the store cannot commit', async () => {

@@ -1,6 +1,15 @@
-/** Partial gradient updates (PROTOCOL.md §4.4 GRAD_UPDATE): scalar fields as JSON plus the raw CBOR. */
+/**
+ * Partial gradient updates (PROTOCOL.md §4.4.7 GRAD_UPDATE). A row holds the message once, as received
+ * (`raw`, CBOR), beside the columns the API and the merging code select and order by (session, device,
+ * gateway, message id, step, layer, count). The other scalar fields (`fields`: kind, samples seen, shape,
+ * quantization) are decoded from `raw` when read, not stored a second time (migration 6: bench:ingest's
+ * update, 8 rows of 144 values in 1,251 bytes, now fits 3 to a 4 KiB page instead of 2, 1.44 KB of
+ * database per update instead of 2.1).
+ */
+import { decodeMessage, type GradUpdate } from '@tinyfleet/protocol/messages';
 import type { Db } from '../db.js';
-import { decodeCursor, parseJsonColumn, toPage } from '../pagination.js';
+import { StoreError } from '../errors.js';
+import { decodeCursor, toPage } from '../pagination.js';
 import type { GradientUpdate, JsonObject, Page, PageRequest } from '../types.js';
 
 interface Row {
@@ -13,11 +22,37 @@ interface Row {
   layer: number;
   updated_count: number;
   ts_ms: number;
-  fields_json: string;
+  raw: Uint8Array;
 }
 
-const COLUMNS =
-  'id, session_id, device_id, gateway_id, msg_id, step, layer, updated_count, ts_ms, fields_json';
+const COLUMNS = 'id, session_id, device_id, gateway_id, msg_id, step, layer, updated_count, ts_ms, raw';
+
+/** The scalar fields of a GRAD_UPDATE beyond the indexed columns: `GradientUpdate.fields`. */
+export function gradientFields(m: GradUpdate): JsonObject {
+  return {
+    kind: m.kind,
+    samplesSeen: m.samplesSeen,
+    structures: m.structures,
+    elements: m.elements,
+    scale: m.scale,
+    zeroPoint: m.zeroPoint,
+    ...(m.eps !== undefined && { eps: m.eps }),
+  };
+}
+
+/** `fields` of a stored row, from its message bytes (validated before they were stored). */
+function fieldsOf(r: Row): JsonObject {
+  let m: ReturnType<typeof decodeMessage>;
+  try {
+    m = decodeMessage(r.raw);
+  } catch (e) {
+    throw new StoreError('CORRUPT_ROW', `gradient update ${r.id}: raw is not a valid message`, { cause: e });
+  }
+  if (m.type !== 'GRAD_UPDATE') {
+    throw new StoreError('CORRUPT_ROW', `gradient update ${r.id}: raw is a ${m.type}`);
+  }
+  return gradientFields(m);
+}
 
 const toUpdate = (r: Row): GradientUpdate => ({
   id: r.id,
@@ -29,10 +64,11 @@ const toUpdate = (r: Row): GradientUpdate => ({
   layer: r.layer,
   updatedCount: r.updated_count,
   tsMs: r.ts_ms,
-  fields: parseJsonColumn<JsonObject>(r.fields_json, 'gradient update fields'),
+  fields: fieldsOf(r),
 });
 
-export type NewGradientUpdate = Omit<GradientUpdate, 'id'> & { raw: Uint8Array };
+/** A row to insert: `raw` is a GRAD_UPDATE that passed validation, and the source of `fields`. */
+export type NewGradientUpdate = Omit<GradientUpdate, 'id' | 'fields'> & { raw: Uint8Array };
 
 export class GradientRepo {
   readonly #insert;
@@ -42,11 +78,9 @@ export class GradientRepo {
   readonly #count;
 
   constructor(db: Db) {
-    this.#insert = db.prepare<
-      [string, string, string, string, number, number, number, number, string, Uint8Array]
-    >(
+    this.#insert = db.prepare<[string, string, string, string, number, number, number, number, Uint8Array]>(
       `INSERT INTO gradient_updates (session_id, device_id, gateway_id, msg_id, step, layer, updated_count, ts_ms,
-         fields_json, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.#get = db.prepare<[number], Row>(`SELECT ${COLUMNS} FROM gradient_updates WHERE id = ?`);
     this.#raw = db.prepare<[number], { raw: Buffer }>('SELECT raw FROM gradient_updates WHERE id = ?');
@@ -73,7 +107,6 @@ export class GradientRepo {
       u.layer,
       u.updatedCount,
       u.tsMs,
-      JSON.stringify(u.fields),
       u.raw,
     );
     return Number(r.lastInsertRowid);
