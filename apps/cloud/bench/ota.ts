@@ -28,13 +28,17 @@
  * - `cloud_egress_bytes`: the campaign's `egressBytes` (every BLOCK_DATA the cloud sent); `egress_ratio`
  *   divides it by artifact x gateways (the budget is 1.1).
  * - `link`: where the link time goes: the median time (ms after the offer) each step's request went
- *   out, the DATA frames sent again (RTO expiries, fast retransmits), and `useful_over_wire`, the
- *   artifact bytes over the bytes the gateways put on the lines.
+ *   out (`done`: the delivery ended, after the final report), the DATA frames sent again (RTO expiries,
+ *   fast retransmits), `useful_over_wire`, the artifact bytes over the bytes the gateways put on the
+ *   lines, and per device (median) the frames it sent, the DATA frames and the serial transport's reads
+ *   and writes on its gateway.
+ * - `cpu_seconds`: CPU (user + system) used during the campaign by the vmcus, the gateway daemons, and
+ *   this process (the cloud and the bench), from /proc (null elsewhere): where the cores went.
  *
  * Flags: --devices N (50) --gateways G (5) --kib K (256) --baud B (921600) --json. Needs cmake and a C
  * compiler.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -77,6 +81,34 @@ if (!(N >= 1 && N <= 256 && G >= 1 && G <= N && KIB >= 8 && KIB <= 480 && BAUD >
 }
 const LINE_BYTES_PER_S = BAUD / 10; // 8N1: 10 bits per byte
 const say = (m: string) => process.stderr.write(`bench:ota ${m}\n`);
+
+/**
+ * CPU seconds (user + system) used so far by the processes of the given process groups (each child of
+ * the harness leads its own group), from /proc; undefined where /proc is absent. Processes that ended
+ * are not counted (none end during a campaign).
+ */
+function groupCpuSeconds(groups: ReadonlySet<number>): number | undefined {
+  let ticks = 0;
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return undefined;
+  }
+  for (const name of names) {
+    if (!/^[0-9]+$/.test(name)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+    } catch {
+      continue; // ended meanwhile
+    }
+    // fields after the command name: state ppid pgrp ... utime (14th field) stime (15th)
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (groups.has(Number(f[2]))) ticks += Number(f[11]) + Number(f[12]);
+  }
+  return ticks / 100; // USER_HZ, 100 on Linux
+}
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'tf-bench-ota-'));
@@ -160,6 +192,13 @@ async function main(): Promise<void> {
     if (up.status !== 201 && up.status !== 200)
       throw new Error(`upload: ${up.status} ${JSON.stringify(up.body)}`);
     say(`artifact ${up.body.size} bytes (unsigned ${art.length}); campaign to ${N} devices`);
+    const vmcuGroups = new Set(vmcus.map((v) => v.child.pid));
+    const gatewayGroups = new Set(gateways.map((g) => g.child.pid));
+    const cpu0 = {
+      vmcus: groupCpuSeconds(vmcuGroups),
+      gateways: groupCpuSeconds(gatewayGroups),
+      self: process.cpuUsage(),
+    };
     const t0 = performance.now();
     const created = await c.api<CampaignView>('POST', '/v1/campaigns', {
       name: 'bench',
@@ -169,6 +208,15 @@ async function main(): Promise<void> {
     });
     const done = await waitCampaign(() => c.api, created.id, 600_000);
     const seconds = (performance.now() - t0) / 1000;
+    const selfCpu = process.cpuUsage(cpu0.self);
+    const cpuDelta = (now: number | undefined, then: number | undefined) =>
+      now !== undefined && then !== undefined ? Number((now - then).toFixed(2)) : null;
+    // CPU used during the campaign, by kind of process: where the 2 cores of the bench machine went.
+    const cpuSeconds = {
+      vmcus: cpuDelta(groupCpuSeconds(vmcuGroups), cpu0.vmcus),
+      gateways: cpuDelta(groupCpuSeconds(gatewayGroups), cpu0.gateways),
+      cloud_and_bench: Number(((selfCpu.user + selfCpu.system) / 1e6).toFixed(2)),
+    };
     if (done.status !== 'succeeded') throw new Error(`campaign ${done.status}: ${done.reason ?? ''}`);
 
     // Each device's link time, as its gateway measured it (apps/gateway/src/ota/deliver.ts); a log line
@@ -224,12 +272,21 @@ async function main(): Promise<void> {
       line_seconds: r3(artifactBytes / LINE_BYTES_PER_S),
       campaign_line_fraction: r3(fraction(seconds)),
       egress_ratio: r3(done.egressBytes / (artifactBytes * G)),
+      cpu_seconds: cpuSeconds,
       link: {
         steps_ms_median: steps,
         retransmissions,
         rto_expiries: sum('timeouts'),
         fast_retransmits: sum('fastRetransmits'),
         useful_over_wire: wire > 0 ? r3((N * artifactBytes) / wire) : null,
+        // per device (median): frames the device sent (acks, statuses), DATA frames the gateway sent, and
+        // the gateway's reads from and writes to the serial transport (each a call through serialport)
+        per_device_median: Object.fromEntries(
+          ['framesIn', 'dataFramesOut', 'transportReads', 'transportWrites'].map((k) => [
+            k,
+            med(delivered.map((r) => Number(r[k] ?? 0))),
+          ]),
+        ),
       },
     };
     if (values.json) console.log(JSON.stringify(out));

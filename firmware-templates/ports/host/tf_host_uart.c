@@ -45,6 +45,8 @@ static size_t waiting(int fd) {
 void tf_host_uart_set_baud(tf_host_uart_t *u, uint32_t baud) {
   tf_uart_pace_init(&u->rx, baud);
   tf_uart_pace_init(&u->tx, baud);
+  u->rx_pos = 0;
+  u->rx_len = 0;
 }
 
 /* Raw 8N1: no echo, no line discipline, no translation (the link is binary). */
@@ -148,8 +150,12 @@ void tf_host_uart_close(tf_host_uart_t *u) {
 void tf_host_uart_wait(tf_host_uart_t *u, int timeout_ms) {
   struct pollfd p;
   struct timespec ts;
-  size_t avail = u->rx.baud != 0 ? waiting(u->in_fd) : 0u;
+  size_t avail;
 
+  if (u->rx_pos < u->rx_len) {
+    return; /* received bytes the device has not taken yet */
+  }
+  avail = u->rx.baud != 0 ? waiting(u->in_fd) : 0u;
   if (avail > 0) {
     /* paced, bytes wait: sleep until the line has delivered a chunk of them (or the timeout) */
     uint64_t now = now_ns();
@@ -222,14 +228,32 @@ tf_status_t tf_host_uart_write(void *ctx, const uint8_t *data, size_t len) {
   return rc;
 }
 
-/* A paced read takes only the bytes a UART at the rate has delivered by now (tf_uart_pace.h). */
+/* Hands the device up to @p cap staged bytes. */
+static size_t take_staged(tf_host_uart_t *u, uint8_t *buf, size_t cap) {
+  size_t n = u->rx_len - u->rx_pos;
+
+  if (n > cap) {
+    n = cap;
+  }
+  memcpy(buf, u->rx_stage + u->rx_pos, n);
+  u->rx_pos += n;
+  return n;
+}
+
+/* A paced read takes only the bytes a UART at the rate has delivered by now (tf_uart_pace.h), with one
+ * read(2) into the stage; the device takes them from there. */
 tf_status_t tf_host_uart_read(void *ctx, uint8_t *buf, size_t cap, size_t *got) {
   tf_host_uart_t *u = (tf_host_uart_t *)ctx;
   struct pollfd p;
   size_t avail = 0;
+  size_t want = sizeof u->rx_stage;
   ssize_t n;
 
   *got = 0;
+  if (cap > 0 && u->rx_pos < u->rx_len) {
+    *got = take_staged(u, buf, cap);
+    return TF_OK;
+  }
   p.fd = u->in_fd;
   p.events = POLLIN;
   p.revents = 0;
@@ -243,17 +267,19 @@ tf_status_t tf_host_uart_read(void *ctx, uint8_t *buf, size_t cap, size_t *got) 
     return u->in_fd == u->out_fd ? TF_OK : TF_STATUS_LINK_DOWN;
   }
   if (u->rx.baud != 0 && (avail = waiting(u->in_fd)) > 0) {
-    cap = tf_uart_pace_rx_allow(&u->rx, now_ns(), avail, cap);
-    if (cap == 0) {
+    want = tf_uart_pace_rx_allow(&u->rx, now_ns(), avail, want);
+    if (want == 0) {
       return TF_OK; /* still on the line */
     }
   }
-  n = read(u->in_fd, buf, cap);
+  n = read(u->in_fd, u->rx_stage, want);
   if (n > 0) {
     if (avail > 0) {
       tf_uart_pace_rx_took(&u->rx, (size_t)n, avail);
     }
-    *got = (size_t)n;
+    u->rx_pos = 0;
+    u->rx_len = (size_t)n;
+    *got = take_staged(u, buf, cap);
     return TF_OK;
   }
   if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EIO)) {

@@ -20,12 +20,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/** Bytes one read(2) takes from the descriptor at most; the device takes them from there in pieces. */
+#define TF_HOST_UART_RX_STAGE 2048u
+
 /** UART over file descriptors. */
 typedef struct tf_host_uart {
   int in_fd;
   int out_fd;
   int owns_fds; /**< close on tf_host_uart_close() */
   tf_uart_pace_t rx, tx; /**< line-rate pacing of each direction (baud 0: none) */
+  /** Received bytes read from the descriptor, not yet taken by the device (like a UART's DMA ring):
+   * one system call brings a whole paced chunk, however small the device's reads are. */
+  uint8_t rx_stage[TF_HOST_UART_RX_STAGE];
+  size_t rx_pos, rx_len;
 } tf_host_uart_t;
 
 /** Opens a new pseudo-terminal in raw mode; its slave path goes to @p path (capacity @p cap). */

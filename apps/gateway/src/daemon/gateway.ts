@@ -35,6 +35,19 @@ const KEEP: ReadonlySet<MsgTypeName> = new Set<MsgTypeName>([
   'OTA_STATUS',
 ]);
 
+/**
+ * PROTOCOL.md §4.4.8, §3.6.4 item 2: the device drops its copy of a training report once the serial link
+ * acknowledges it, so such a report is durable in the outbox before that ack leaves (a FULL commit, before
+ * the link's next transmit opportunity). Every other device message is committed lazily (group commit:
+ * published once a WAL sync off the event loop made it durable, outbox/sqlite.ts), so that a status does
+ * not stall the serial links of this gateway while the disk syncs.
+ */
+const DURABLE_BEFORE_ACK: ReadonlySet<MsgTypeName> = new Set<MsgTypeName>([
+  'TRAIN_STATUS',
+  'TRAIN_METRICS',
+  'GRAD_UPDATE',
+]);
+
 export interface GatewayDeps {
   /** How port paths are opened; default serialport at the configured baud rate. */
   readonly open?: TransportOpener;
@@ -155,7 +168,7 @@ export class Gateway {
       sampleRate: config.sampleRate,
       replyTimeoutMs: config.replyTimeoutMs,
       publishStatus: () => this.uplink.requestStatus(),
-      republish: (topic, payload) => this.uplink.enqueue(topic, payload, true),
+      republish: (topic, payload) => this.uplink.enqueue(topic, payload, { keep: true }),
       flushed: () => this.uplink.kick(),
       ota: this.ota,
       // PROTOCOL.md §4.4.8: running sessions are recorded in gateway.db and resume after a restart.
@@ -173,7 +186,9 @@ export class Gateway {
       // A serial line loses frames rarely and SACK repairs them at once (§3.5.7); with 20 ms, a device or
       // gateway that is descheduled for a few ms times out frames still queued on the line, and bench:ota
       // measured ~60 needless resends per device per 256 KiB update.
-      link: { minRtoMs: 200 },
+      // PROTOCOL.md §3.10: the gateway offers 1024-byte frames; the minimum rule (§3.6.2) gives each
+      // device its own offer (256 on real UARTs by default, 1024 on the virtual MCU's clean pty).
+      link: { minRtoMs: 200, maxFramePayload: 1024 },
       names: config.devices.names,
       ...(config.devices.heartbeatMs !== undefined && { heartbeatMs: config.devices.heartbeatMs }),
       log: this.#log.child({ component: 'devices' }),
@@ -301,7 +316,7 @@ export class Gateway {
     try {
       const topic = topicFor(type, { gatewayId: this.config.gatewayId, deviceId }, 'up');
       if (route.qos === 0) this.uplink.publishVolatile(topic, raw);
-      else this.uplink.enqueue(topic, raw, KEEP.has(type));
+      else this.uplink.enqueue(topic, raw, { keep: KEEP.has(type), lazy: !DURABLE_BEFORE_ACK.has(type) });
     } catch (e) {
       this.#log.error('cannot relay device message', { device: deviceId, type, error: errorText(e) });
     }

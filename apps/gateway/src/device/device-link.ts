@@ -57,6 +57,9 @@ export class DeviceLink {
   #hello: Hello | undefined;
   #seenErrors = 0;
   #decodeErrors = 0;
+  /** Chunks the transport delivered, and writes handed to it (the per-call cost of the serial I/O). */
+  #reads = 0;
+  #writes = 0;
 
   constructor(o: DeviceLinkOptions) {
     this.#o = o;
@@ -79,11 +82,18 @@ export class DeviceLink {
     return this.#hello;
   }
 
-  get stats(): LinkStats & { decodeErrors: number; errorsInWindow: number } {
+  get stats(): LinkStats & {
+    decodeErrors: number;
+    errorsInWindow: number;
+    transportReads: number;
+    transportWrites: number;
+  } {
     return {
       ...this.#ep.stats,
       decodeErrors: this.#decodeErrors,
       errorsInWindow: this.#errors.count(this.#now()),
+      transportReads: this.#reads,
+      transportWrites: this.#writes,
     };
   }
 
@@ -114,6 +124,7 @@ export class DeviceLink {
   #onBytes(b: Uint8Array): void {
     if (this.#state === 'closed' || this.#state === 'quarantined') return;
     const now = this.#now();
+    this.#reads++;
     this.#ep.receiveBytes(b, now);
     // Link-level garbage (PROTOCOL.md §3.7.2): CRC, COBS/size and header errors.
     const s = this.#ep.stats;
@@ -290,6 +301,7 @@ export class DeviceLink {
         const bytes = this.#ep.takeOutbox(this.#now(), 4096);
         this.#handleEvents();
         if (bytes.length === 0) break;
+        this.#writes++;
         await this.#o.transport.write(bytes);
       } while (this.#state !== 'closed' && this.#state !== 'quarantined');
     } catch (e) {

@@ -75,6 +75,7 @@ export class OtaService {
         replies: this.#replies,
         timings: this.#timings,
         saveState: (st) => this.#jobs.setState(key, dev, st),
+        fresh: !this.#jobs.resumed(key),
         stopped: () => this.#stopped,
         log: this.#o.log,
       },

@@ -32,6 +32,9 @@ export class MemoryStore implements Outbox, CommandLedger {
     return seq;
   }
 
+  /** Not durable anyway: a lazy entry is as published as any other at once. */
+  onDurable(_listener: () => void): void {}
+
   next(afterSeq: number, limit: number): OutboxEntry[] {
     return this.#rows.filter((r) => r.seq > afterSeq).slice(0, limit);
   }

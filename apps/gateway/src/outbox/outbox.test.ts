@@ -90,4 +90,26 @@ describe('SqliteStore durability', () => {
     expect(o.enqueue('t/4', bytes(4), { keep: false })).toBeGreaterThan(seqs[2]!);
     o.close();
   });
+
+  it('publishes a lazily committed entry only once a WAL sync made it durable, in order', async () => {
+    const file = join(dir, 'gw.db');
+    const o = SqliteStore.open(file);
+    const durable = new Promise<void>((resolve) => o.onDurable(resolve));
+    const a = o.enqueue('t/lazy', bytes(1), { keep: true, lazy: true });
+    // committed (it counts, and it is in the file) but not yet returned for publishing
+    expect(o.size).toBe(1);
+    expect(o.next(0, 10)).toEqual([]);
+    await durable;
+    expect(o.next(0, 10).map((e) => e.seq)).toEqual([a]);
+    // a FULL commit makes the lazy entries before it durable at once
+    const b = o.enqueue('t/lazy2', bytes(2), { keep: true, lazy: true });
+    const c = o.enqueue('t/full', bytes(3), { keep: true });
+    expect(o.next(a, 10).map((e) => e.seq)).toEqual([b, c]);
+    o.remove(a);
+    o.close();
+
+    const again = SqliteStore.open(file);
+    expect(again.next(0, 10).map((e) => e.topic)).toEqual(['t/lazy2', 't/full']);
+    again.close();
+  });
 });

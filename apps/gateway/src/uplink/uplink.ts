@@ -16,7 +16,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { Backoff } from '../backoff.js';
 import { errorText } from '../errors.js';
 import type { Logger } from '../log/index.js';
-import type { Outbox } from '../outbox/index.js';
+import type { EnqueueOptions, Outbox } from '../outbox/index.js';
 import { offlineStatus, onlineStatus, type StatusFacts } from './status.js';
 
 export type UplinkState = 'connecting' | 'online' | 'offline' | 'stopped';
@@ -73,6 +73,7 @@ export class Uplink {
 
   constructor(o: UplinkOptions) {
     this.#o = o;
+    o.outbox.onDurable(() => this.#pump()); // lazily committed entries may go now
     this.#backoff = new Backoff(o.reconnect ?? { baseMs: 1000, maxMs: 60_000 });
     this.#stats = {
       state: 'offline',
@@ -100,9 +101,12 @@ export class Uplink {
     this.#connect();
   }
 
-  /** Commits a QoS 1 uplink to the outbox, then publishes it when online (PROTOCOL.md §2.4 item 3). */
-  enqueue(topic: string, payload: Uint8Array, keep: boolean): void {
-    this.#o.outbox.enqueue(topic, payload, { keep });
+  /**
+   * Commits a QoS 1 uplink to the outbox, then publishes it when online (PROTOCOL.md §2.4 item 3); a
+   * `lazy` one once the outbox has made it durable (group commit, EnqueueOptions.lazy).
+   */
+  enqueue(topic: string, payload: Uint8Array, o: EnqueueOptions): void {
+    this.#o.outbox.enqueue(topic, payload, o);
     this.#pump();
   }
 
