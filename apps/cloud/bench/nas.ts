@@ -10,15 +10,18 @@
  * 2. search: NSGA-II over `--budget B` (1000) candidates, then random search until it has scored as
  *    many candidates; hypervolume of both fronts in one objective space (ensemble rank over the
  *    union of both archives, log FLOPs min-max normalised over it), reference point (1.25, 1.25);
- * 3. final: the `--top K` (5) hypervolume-selected models of the zero-shot front trained on all of
- *    MNIST (`--epochs E`, 6; SGD, cosine from 0.05), pruned by their genes (structured L1, one fine-tune
- *    epoch), post-training quantized (8-bit), float accuracy
- *    on the whole test split, integer accuracy (reference interpreter, slow) on its first 1,000,
- *    and the planner's verdict on the quantized artifact; total wall time of search + final.
+ * 3. final (nas/final.ts): the `--top K` (5) hypervolume-selected models of the zero-shot front
+ *    trained on all of MNIST (`--epochs E`, 6; SGD, cosine from 0.05) and pruned by their genes
+ *    (structured L1; `--prune-schedule agp`, the default: gradually during the training, cuts at 1/6,
+ *    1/3 and 1/2 of it; `one-shot`: after it, then one fine-tune epoch), post-training quantized
+ *    (8-bit, `--calibration N` samples, 1000), float and integer accuracy on the whole test split (the
+ *    reference interpreter in 2 worker threads; `--quant-test-limit N` for the first N only), and the
+ *    planner's verdict on the quantized artifact; total wall time of search + final, the load average,
+ *    and the CPU minutes of all threads (/ 2: a lower bound of the time on 2 idle cores).
  *    `--max-macs-final N` caps MACs in steps 2-3 (default: the 25e6 of step 1); 2e6 halves the time
  *    but its best model is ~1 point less accurate. The random baseline's time is reported apart and
  *    is not counted in the pipeline's minutes.
- * `--quick`: a smoke run (100 candidates, k = 2, 1 epoch on 2,000 samples); `--throughput-only`;
+ * `--quick`: a smoke run (100 candidates, k = 2, 1 epoch on 2,000 samples, int8 on 1,000); `--throughput-only`;
  * `--throughput 0` skips step 1.
  *
  * `--tau`: the proxy benchmark instead (nas/benchmark.ts): `--archs N` (40) architectures <= 3e6
@@ -31,7 +34,7 @@ import { parseArgs } from 'node:util';
 import { loadDataset } from '../src/ml/data/index.js';
 import { proxyBenchmark, type TauOptions } from '../src/ml/nas/benchmark.js';
 import { constraintsFor } from '../src/ml/nas/cost/constraints.js';
-import { finalizeSelection } from '../src/ml/nas/final.js';
+import { finalizeSelection, PRUNE_SCHEDULES, type PruneSchedule } from '../src/ml/nas/final.js';
 import {
   DEFAULT_ENSEMBLE,
   DEFAULT_PROXY_BATCH,
@@ -64,6 +67,9 @@ const { values } = parseArgs({
     top: { type: 'string' },
     epochs: { type: 'string' },
     'train-limit': { type: 'string' },
+    'prune-schedule': { type: 'string', default: 'agp' },
+    'quant-test-limit': { type: 'string' },
+    calibration: { type: 'string', default: '1000' },
     workers: { type: 'string', default: '2' },
     'mnist-limit': { type: 'string', default: '1500' },
     'fsdd-epochs': { type: 'string', default: '1' },
@@ -114,6 +120,10 @@ async function pipelineMode(): Promise<void> {
   const top = Number(values.top ?? (quick ? 2 : 5));
   const epochs = Number(values.epochs ?? (quick ? 1 : 6));
   const trainLimit = values['train-limit'] ?? (quick ? '2000' : undefined);
+  const pruneSchedule = values['prune-schedule'] as PruneSchedule;
+  if (!PRUNE_SCHEDULES.includes(pruneSchedule))
+    throw new Error(`--prune-schedule: ${PRUNE_SCHEDULES.join(' or ')}`);
+  const quantTestLimit = values['quant-test-limit'] ?? (quick ? '1000' : undefined);
   const mnist = await loadDataset('mnist');
   const options = {
     inputShape: mnist.inputShape,
@@ -179,6 +189,8 @@ async function pipelineMode(): Promise<void> {
 
   // 2. zero-shot vs random at the same number of scored candidates; 3. final training of k
   const t0 = performance.now();
+  const loadStart = load();
+  const cpuStart = process.cpuUsage();
   const { ev, pool } = await start(finalConstraints);
   const zs = await searchArchive(ev, {
     strategy: 'zero-shot',
@@ -189,9 +201,11 @@ async function pipelineMode(): Promise<void> {
   const searchSeconds = (performance.now() - t0) / 1000;
   const scored = zs.filter((c) => c.scores).length;
   const t1 = performance.now();
+  const cpuBase = process.cpuUsage();
   const rnd = await searchArchive(ev, { strategy: 'random', budget, scoredTarget: scored, seed: seed + 7 });
   await pool?.close();
   const baselineMs = performance.now() - t1; // the random baseline is not part of the pipeline's time
+  const baselineCpu = process.cpuUsage(cpuBase);
   const union = normalise([...zs, ...rnd], DEFAULT_ENSEMBLE);
   const idx = (from: number, n: number): number[] => Array.from({ length: n }, (_, i) => from + i);
   result.search = {
@@ -220,19 +234,29 @@ async function pipelineMode(): Promise<void> {
     seed,
     threads: 2,
     lr: 0.05,
-    quantTestLimit: 1000,
+    pruneSchedule,
+    calibration: Number(values.calibration),
+    ...(quantTestLimit !== undefined ? { quantTestLimit: Number(quantTestLimit) } : {}),
     ...(trainLimit !== undefined ? { limit: Number(trainLimit) } : {}),
     log,
   });
   const minutes = (performance.now() - t0 - baselineMs) / 60000;
+  const cpu = process.cpuUsage(cpuStart);
+  const cpuMinutes = (cpu.user + cpu.system - baselineCpu.user - baselineCpu.system) / 60e6;
   result.final = {
     k: chosen.length,
     epochs,
+    prune_schedule: pruneSchedule,
+    load_1m: { before_search: loadStart, after: load() },
     models: final,
     best_float_accuracy: Math.max(...final.map((m) => m.float_accuracy)),
     best_quant_accuracy: Math.max(...final.map((m) => m.quant_accuracy)),
     all_fit: final.every((m) => m.fits),
     minutes_search_to_quantized: minutes,
+    // CPU time of every thread, the random baseline excluded; / 2 is a lower bound of the minutes on
+    // 2 idle cores (single-threaded stretches count once), for a shared machine
+    cpu_minutes: cpuMinutes,
+    idle_minutes_lower_bound: cpuMinutes / 2,
   };
 }
 

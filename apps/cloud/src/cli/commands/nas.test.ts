@@ -53,6 +53,30 @@ describe('tinyfleet nas', () => {
     }
   }, 120_000);
 
+  it('mobo-ars: the most accurate of its trained front go through the same final step (int8, plan, artifact)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tf-cli-nas-mobo-'));
+    const csv = writeWindowsCsv(dir, 120, 'w.csv');
+    const t = io(dir);
+    const argv = ['nas', '--dataset', `csv:${csv}`, '--strategy', 'mobo-ars', '--budget', '3', '--top', '1'];
+    const limits = ['--ram', '64K', '--max-macs', '2e5'];
+    const rest = ['--train-epochs', '1', '--out-dir', 'models', '--json'];
+    expect(await main([...argv, ...limits, ...rest], t)).toBe(0);
+    const r = JSON.parse(t.chunks.out.at(-1)!) as {
+      strategy: string;
+      selected: (Selected & { prune_schedule?: string; quant_test_samples?: number })[];
+    };
+    expect(r.strategy).toBe('mobo-ars');
+    const [first, ...others] = r.selected;
+    expect(first!.prune_schedule).toBe('agp');
+    expect(first!.quant_accuracy).toBeGreaterThanOrEqual(0);
+    expect(first!.quant_test_samples).toBeGreaterThan(0);
+    expect(first!.fits).toBe(true);
+    expect(first!.artifact).toBe(join(dir, 'models', 'nas-1.tfm'));
+    expect(existsSync(first!.artifact!)).toBe(true);
+    // only --top 1 went through the final step
+    for (const s of others) expect(s.quant_accuracy).toBeUndefined();
+  }, 120_000);
+
   it("names the planner's targets when the target is unknown, and keeps --strategy parsing", async () => {
     const t = io(tmpdir());
     expect(await main(['nas', '--dataset', 'mnist', '--target', 'z80'], t)).not.toBe(0);

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { constraintsFor } from '../../ml/nas/cost/constraints.js';
-import { finalizeSelection } from '../../ml/nas/final.js';
+import { type FinalModel, finalizeSelection, PRUNE_SCHEDULES } from '../../ml/nas/final.js';
 import { formatMoboNas, MOBO_DEFAULT_BUDGET, MOBO_STRATEGY, moboNas } from '../../ml/nas/mobo/index.js';
 import {
   DEFAULT_ENSEMBLE,
@@ -53,7 +53,7 @@ const flags: FlagSpecs = {
   top: {
     type: 'string',
     value: 'K',
-    help: 'models selected by hypervolume subset selection and trained (5)',
+    help: 'models selected by hypervolume subset selection (mobo-ars: the most accurate of its trained front) and trained, pruned and quantized (5)',
   },
   budget: {
     type: 'string',
@@ -71,10 +71,24 @@ const flags: FlagSpecs = {
   'train-epochs': {
     type: 'string',
     value: 'E',
-    help: 'training epochs of each selected model, then PTQ and the planner check (1; 0: no training)',
+    help: 'training epochs of each selected model (with its pruning genes, --prune-schedule), then PTQ, int8 accuracy and the planner check (1; 0: no training)',
   },
-  lr: { type: 'string', value: 'X', help: 'learning rate of the final training (SGD, cosine; 0.05)' },
+  lr: {
+    type: 'string',
+    value: 'X',
+    help: 'learning rate of the final training (SGD, cosine, weight decay 5e-4; 0.05)',
+  },
   'train-limit': { type: 'string', value: 'N', help: 'train on the first N samples only' },
+  'prune-schedule': {
+    type: 'string',
+    value: 'S',
+    help: "how each trained model's pruning genes are applied: agp (four cuts, gradually, from 10% to 40% of the training) or one-shot (cut after training, then 1 fine-tune epoch) (agp)",
+  },
+  'quant-test-limit': {
+    type: 'string',
+    value: 'N',
+    help: 'int8 accuracy on the first N test samples only (default: all, integer interpreter in --threads workers)',
+  },
   seed: { type: 'string', value: 'S', help: 'seed of search, init and training (0)' },
   threads: { type: 'string', value: 'N', help: 'training threads (min(2, cores))' },
   'out-dir': {
@@ -91,6 +105,26 @@ function bytes(v: string | undefined, name: string): number | undefined {
   if (!m) throw new UsageError(`--${name} must be a byte count like 262144, 256K or 1M, got "${v}"`);
   const unit = (m[2] ?? '').toLowerCase()[0];
   return Math.round(Number(m[1]) * (unit === 'k' ? 1024 : unit === 'm' ? 1024 * 1024 : 1));
+}
+
+/** The final step's figures of a selected model, in the report's field names (nothing when not trained). */
+function finalFields(f: FinalModel | undefined) {
+  if (!f) return {};
+  return {
+    test_accuracy: f.float_accuracy,
+    test_accuracy_unpruned: f.float_accuracy_unpruned,
+    params_pruned: f.params,
+    params_unpruned: f.params_unpruned,
+    pruned: f.pruned,
+    prune_schedule: f.prune_schedule,
+    quant_accuracy: f.quant_accuracy,
+    quant_test_samples: f.quant_test_samples,
+    quant_flash_bytes: f.flash_bytes,
+    quant_ram_bytes: f.ram_bytes,
+    fits: f.fits,
+    train_seconds: f.train_seconds,
+    artifact: f.artifact,
+  };
 }
 
 function proxyList(v: string | undefined): ProxyName[] {
@@ -123,6 +157,7 @@ export const nasCommand: Command = {
     const lr = number(p, 'lr', { min: 1e-9 }) ?? 0.05;
     const epochs = number(p, 'train-epochs', { integer: true, min: 0 }) ?? 1;
     const limit = number(p, 'train-limit', { integer: true, min: 1 });
+    const quantTestLimit = number(p, 'quant-test-limit', { integer: true, min: 1 });
     const seed = number(p, 'seed', { integer: true, min: 0 }) ?? 0;
     const threads = number(p, 'threads', { integer: true, min: 1 }) ?? Math.min(2, availableParallelism());
     const latencyMs = number(p, 'latency-ms', { min: 0 });
@@ -140,6 +175,18 @@ export const nasCommand: Command = {
     };
     const t0 = performance.now();
     const data = await loadData(datasetName, str(p, 'data'), io.env);
+    const finalOptions = {
+      profile,
+      epochs,
+      seed,
+      threads,
+      lr,
+      pruneSchedule: oneOf(p, 'prune-schedule', PRUNE_SCHEDULES) ?? 'agp',
+      ...(limit !== undefined ? { limit } : {}),
+      ...(str(p, 'out-dir') !== undefined ? { outDir: resolve(io.cwd, str(p, 'out-dir')!) } : {}),
+      ...(quantTestLimit !== undefined ? { quantTestLimit } : {}),
+      log,
+    };
     if (strategy === MOBO_STRATEGY) {
       const r = await moboNas({
         data,
@@ -152,7 +199,20 @@ export const nasCommand: Command = {
         ...(limit !== undefined ? { limit } : {}),
         ...(str(p, 'lr') !== undefined ? { lr } : {}),
       });
-      io.stdout.write(p.flags.json ? `${JSON.stringify(r)}\n` : formatMoboNas(r));
+      // the same final step as zero-shot for the `top` most accurate members of the trained front
+      const chosen = r.selected.slice(0, top);
+      if (epochs > 0 && chosen.length > 0)
+        log(`nas: training ${chosen.length} of the front of ${r.front_size}`);
+      const final =
+        epochs > 0
+          ? await finalizeSelection(
+              chosen.map((s) => ({ genome: s.genome, key: s.key, cost: { macs: s.macs } })),
+              data,
+              finalOptions,
+            )
+          : [];
+      const report = { ...r, selected: r.selected.map((s, i) => ({ ...s, ...finalFields(final[i]) })) };
+      io.stdout.write(p.flags.json ? `${JSON.stringify(report)}\n` : formatMoboNas(report));
       return r.selected.length > 0 ? 0 : 1;
     }
     const options = {
@@ -194,21 +254,11 @@ export const nasCommand: Command = {
         ? await finalizeSelection(
             chosen.map((i) => archive[i]!),
             data,
-            {
-              profile,
-              epochs,
-              seed,
-              threads,
-              lr,
-              ...(limit !== undefined ? { limit } : {}),
-              ...(str(p, 'out-dir') !== undefined ? { outDir: resolve(io.cwd, str(p, 'out-dir')!) } : {}),
-              log,
-            },
+            finalOptions,
           )
         : [];
     const selected = chosen.map((i, rank) => {
       const c = archive[i]!;
-      const f = final[rank];
       return {
         key: c.key,
         family: c.genome.family,
@@ -220,21 +270,7 @@ export const nasCommand: Command = {
         ram_bytes: c.cost.ramBytes,
         latency_ms: c.latencyMs,
         genome: c.genome,
-        ...(f
-          ? {
-              test_accuracy: f.float_accuracy,
-              test_accuracy_unpruned: f.float_accuracy_unpruned,
-              params_pruned: f.params,
-              params_unpruned: f.params_unpruned,
-              pruned: f.pruned,
-              quant_accuracy: f.quant_accuracy,
-              quant_flash_bytes: f.flash_bytes,
-              quant_ram_bytes: f.ram_bytes,
-              fits: f.fits,
-              train_seconds: f.train_seconds,
-              artifact: f.artifact,
-            }
-          : {}),
+        ...finalFields(final[rank]),
       };
     });
     const result = {

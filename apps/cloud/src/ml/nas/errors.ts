@@ -6,6 +6,7 @@ export type NasErrorCode =
   | 'BAD_OPTIONS'
   | 'NO_FEASIBLE'
   | 'PROXY_FAILED'
+  | 'EVAL_FAILED'
   | 'INPUT_MISMATCH';
 
 export class NasError extends Error {

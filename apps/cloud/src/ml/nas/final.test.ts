@@ -97,7 +97,7 @@ describe('pruning genes', () => {
     );
   });
 
-  it('prunes after training: fewer params and MACs, fine-tuned, and it still fits and plans', async () => {
+  it('prunes after training (one-shot): fewer params and MACs, fine-tuned, and it still fits and plans', async () => {
     const o = {
       inputShape: data.inputShape,
       numClasses: data.numClasses,
@@ -113,6 +113,7 @@ describe('pruning genes', () => {
       seed: 1,
       threads: 1,
       lr: 0.05,
+      pruneSchedule: 'one-shot',
       pruneFinetune: { epochs: 1, samplesPerEpoch: 256 },
     });
     expect(m!.pruned).toBe(true);
@@ -123,6 +124,16 @@ describe('pruning genes', () => {
     expect(Math.abs(m!.quant_accuracy - m!.float_accuracy)).toBeLessThan(0.05);
     expect(m!.fits).toBe(true);
     expect(m!.prune_seconds).toBeGreaterThan(0);
+    expect(m!.prune_schedule).toBe('one-shot');
+    // AGP during the training (the default) ends at the same size; no unpruned model is trained
+    const [g] = await finalizeSelection([c], data, { profile: m4, epochs: 4, seed: 1, threads: 1, lr: 0.05 });
+    expect(g!.prune_schedule).toBe('agp');
+    expect(g!.pruned).toBe(true);
+    expect(g!.params).toBe(m!.params);
+    expect(g!.params_unpruned).toBe(m!.params_unpruned);
+    expect(g!.float_accuracy_unpruned).toBeNull();
+    expect(g!.float_accuracy).toBeGreaterThan(0.8);
+    expect(g!.fits).toBe(true);
   }, 60_000);
 });
 

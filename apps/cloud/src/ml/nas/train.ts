@@ -18,6 +18,8 @@ export interface BriefTraining {
   readonly batch?: number;
   /** SGD with momentum 0.9 (default) or Adam. */
   readonly optimizer?: 'sgd' | 'adam';
+  /** L2 weight decay of the weights (not biases or BatchNorm; 0). */
+  readonly weightDecay?: number;
 }
 
 export interface TrainedResult {
@@ -40,7 +42,7 @@ export async function trainBriefly(graph: Graph, data: Dataset, o: BriefTraining
       epochs: o.epochs,
       batch: o.batch ?? 64,
       seed: o.seed,
-      optimizer: defaultOptimizerConfig(o.optimizer ?? 'sgd'),
+      optimizer: defaultOptimizerConfig(o.optimizer ?? 'sgd', { weightDecay: o.weightDecay ?? 0 }),
       schedule: defaultSchedule('cosine', o.lr ?? 0.05),
       valFraction: 0,
       earlyStopping: null,

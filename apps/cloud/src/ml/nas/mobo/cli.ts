@@ -173,11 +173,16 @@ export async function moboNas(o: MoboNasOptions): Promise<MoboNasReport> {
   };
 }
 
+/** A front row after the final step (nas/final.ts) trained, pruned and quantized it. */
+type FinalRow = MoboRow & { readonly quant_accuracy?: number; readonly fits?: boolean };
+
 /** Human-readable lines of a report (the CLI without --json). */
-export function formatMoboNas(r: MoboNasReport): string {
+export function formatMoboNas(
+  r: Omit<MoboNasReport, 'selected'> & { readonly selected: readonly FinalRow[] },
+): string {
   const rows = r.selected.map(
     (s) =>
-      `${s.key}  acc ${(s.test_accuracy * 100).toFixed(2)}%  params ${s.params}  MACs ${s.macs}  flash ${s.flash_bytes} B  RAM ${s.ram_bytes} B  ${s.latency_ms} ms\n`,
+      `${s.key}  acc ${(s.test_accuracy * 100).toFixed(2)}%${s.quant_accuracy !== undefined ? ` (final: int8 ${(s.quant_accuracy * 100).toFixed(2)}%, ${s.fits ? 'fits' : 'does not fit'})` : ''}  params ${s.params}  MACs ${s.macs}  flash ${s.flash_bytes} B  RAM ${s.ram_bytes} B  ${s.latency_ms} ms\n`,
   );
   const base = r.baseline
     ? `, random baseline ${r.baseline.hypervolume.toFixed(4)} (front ${r.baseline.front_size})`

@@ -4,9 +4,10 @@
  * `evaluateCandidate` in this thread (the evaluation is a pure function of genome and options).
  * Genomes are handed out one at a time as workers free up (candidates differ widely in cost).
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { NasError } from '../errors.js';
 import type { Genome } from '../space/genome.js';
+import { startWorkers, workerEntry } from '../workers.js';
 import type { BatchEvaluator, Candidate, EvaluatorOptions } from './candidate.js';
 
 type Reply = { id: number; candidate: Candidate } | { id: number; error: string };
@@ -29,24 +30,13 @@ export class ScoringPool implements BatchEvaluator {
   /** Start `size` workers and wait until each has loaded the scoring code. */
   static async start(o: EvaluatorOptions, size: number): Promise<ScoringPool> {
     if (!Number.isInteger(size) || size < 1) throw new NasError('BAD_OPTIONS', `pool size ${size}`);
-    const entry = new URL(`./worker.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url).href;
-    const boot = new URL('../../train/parallel/boot.mjs', import.meta.url);
-    const workers = Array.from({ length: size }, () => new Worker(boot, { workerData: { entry, init: o } }));
-    const pool = new ScoringPool(workers);
+    let workers: Worker[];
     try {
-      await Promise.all(
-        workers.map(
-          (w) =>
-            new Promise<void>((resolve, reject) => {
-              w.once('message', () => resolve());
-              w.once('error', reject);
-            }),
-        ),
-      );
+      workers = await startWorkers(workerEntry('worker', import.meta.url), size, o);
     } catch (cause) {
-      await pool.close();
       throw new NasError('PROXY_FAILED', `could not start scoring workers: ${String(cause)}`, { cause });
     }
+    const pool = new ScoringPool(workers);
     for (const w of workers) {
       w.unref();
       w.on('message', (m: Reply) => pool.onReply(w, m));
