@@ -3,8 +3,10 @@
  * PTQ, inverted digits; last two layers fine-tuned in float and with FQT at 100/50/10% and dynamic
  * update rates, streaming batch 1. `--json`: one JSON line. `--samples N`, `--test N`, `--shift
  * invert|rotate`, `--lr LR`, `--float-lr LR`, `--update standardized|centered|sgd`, `--rounding
- * nearest|stochastic`, `--ee R`, `--ew R`, `--ea R` (logits range tracking, PROTOCOL.md §6.6.7),
- * `--data DIR`.
+ * nearest|stochastic`, `--ee R`, `--ew R`, `--ea R` (logits range tracking, PROTOCOL.md §6.6.7;
+ * default 0), `--schedule cosine|constant` (the learning rate of every run decays to 0 over the stream
+ * by default), `--dynamic MIN,MAX` (λ of the dynamic setting, LOSS_RATIO; default 0.05,1: a mean
+ * update rate near 10%), `--data DIR`.
  */
 import { parseArgs } from 'node:util';
 import { loadDataset } from '../src/ml/data/index.js';
@@ -24,6 +26,8 @@ const { values } = parseArgs({
     ee: { type: 'string', default: '1' },
     ew: { type: 'string', default: '0.01' },
     ea: { type: 'string', default: String(DEFAULT_EA) },
+    schedule: { type: 'string', default: 'cosine' },
+    dynamic: { type: 'string', default: '0.05,1' },
     data: { type: 'string' },
   },
 });
@@ -35,19 +39,26 @@ if (update !== 'standardized' && update !== 'centered' && update !== 'sgd')
 const rounding = values.rounding;
 if (rounding !== 'nearest' && rounding !== 'stochastic')
   throw new RangeError(`--rounding nearest|stochastic, got ${rounding}`);
+const schedule = values.schedule;
+if (schedule !== 'cosine' && schedule !== 'constant')
+  throw new RangeError(`--schedule cosine|constant, got ${schedule}`);
+const dynamic = values.dynamic.split(',').map(Number) as [number, number];
+if (dynamic.length !== 2 || !(dynamic[0] >= 0 && dynamic[0] <= dynamic[1] && dynamic[1] <= 1))
+  throw new RangeError(`--dynamic MIN,MAX with 0 <= MIN <= MAX <= 1, got ${values.dynamic}`);
 const data = await loadDataset('mnist', { dir: values.data ?? defaultDatasetsDir() });
 const result = runExperiment({
   data,
   shift,
   lastLayers: 2,
   rates: [1, 0.5, 0.1],
-  dynamic: [0.1, 1],
+  dynamic,
   samples: Number(values.samples),
   testSamples: Number(values.test),
   lr: Number(values.lr),
   floatLr: Number(values['float-lr']),
   update,
   rounding,
+  schedule,
   emaErrors: Number(values.ee),
   emaWeights: Number(values.ew),
   emaActivations: Number(values.ea),

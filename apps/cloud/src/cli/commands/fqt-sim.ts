@@ -26,7 +26,7 @@ const flags: FlagSpecs = {
   dynamic: {
     type: 'string',
     value: 'MIN,MAX',
-    help: 'dynamic setting λ_min,λ_max, LOSS_RATIO (default 0.1,1; "none")',
+    help: 'dynamic setting λ_min,λ_max, LOSS_RATIO (default 0.05,1: mean update rate near 10%; "none")',
   },
   samples: {
     type: 'string',
@@ -51,7 +51,12 @@ const flags: FlagSpecs = {
   ea: {
     type: 'string',
     value: 'R',
-    help: 'EMA rate of the logits range (PROTOCOL.md §6.6.7; default 0.01, 0 = fixed)',
+    help: 'EMA rate of the logits range (PROTOCOL.md §6.6.7; default 0 = the artifact range)',
+  },
+  schedule: {
+    type: 'string',
+    value: 'KIND',
+    help: 'learning rate over the stream, float and FQT alike: cosine (default, decays to 0) or constant',
   },
   seed: { type: 'string', value: 'N', help: 'seed (default 1)' },
   json: { type: 'boolean', help: 'print one JSON object with the table on stdout' },
@@ -74,7 +79,7 @@ export const fqtSimCommand: Command = {
     if (!m) throw new UsageError(`--layers: expected lastN, got "${layersFlag}"`);
     const rates = (str(p, 'rates') ?? '1,0.5,0.1').split(',').map(Number);
     if (rates.some((r) => !(r > 0 && r <= 1))) throw new UsageError('--rates: values in (0, 1]');
-    const dyn = str(p, 'dynamic') ?? '0.1,1';
+    const dyn = str(p, 'dynamic') ?? '0.05,1';
     const dynamic = dyn === 'none' ? null : (dyn.split(',').map(Number) as [number, number]);
     if (
       dynamic &&
@@ -98,6 +103,7 @@ export const fqtSimCommand: Command = {
       floatLr: number(p, 'float-lr', { min: 0 }) ?? 0.02,
       update: oneOf(p, 'update', ['standardized', 'centered', 'sgd'] as const) ?? 'sgd',
       rounding: oneOf(p, 'rounding', ['nearest', 'stochastic'] as const) ?? 'nearest',
+      schedule: oneOf(p, 'schedule', ['cosine', 'constant'] as const) ?? 'cosine',
       emaErrors: number(p, 'ee', { min: 0, max: 1 }) ?? 1,
       emaWeights: number(p, 'ew', { min: 0, max: 1 }) ?? 0.01,
       emaActivations: number(p, 'ea', { min: 0, max: 1 }) ?? fqt.DEFAULT_EA,

@@ -14,13 +14,14 @@ export interface FloatFineTune {
   readonly meanLoss: number;
 }
 
-/** SGD on the parameters of the nodes named `layers` over `samples` in order, batch 1. */
+/** SGD on the parameters of the nodes named `layers` over `samples` in order, batch 1; `lr` of sample i. */
 export function floatFineTune(
   graph: Graph,
   layers: readonly string[],
   samples: DataSplit,
-  lr: number,
+  lr: number | ((i: number) => number),
 ): FloatFineTune {
+  const lrOf = typeof lr === 'number' ? () => lr : lr;
   const plan = new Plan(graph, { batch: 1, training: true });
   const keys = new Set<string>();
   for (const name of layers) {
@@ -42,8 +43,9 @@ export function floatFineTune(
     plan.backward(1);
     const p = plan.params.f32;
     const g = plan.grads.f32;
+    const rate = lrOf(i);
     for (const slot of slots)
-      for (let j = slot.offset; j < slot.offset + slot.length; j++) p[j] = p[j]! - lr * g[j]!;
+      for (let j = slot.offset; j < slot.offset + slot.length; j++) p[j] = p[j]! - rate * g[j]!;
   }
   return { graph: plan.toGraph(), meanLoss: samples.size > 0 ? lossSum / samples.size : 0 };
 }

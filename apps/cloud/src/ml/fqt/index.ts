@@ -18,7 +18,9 @@ export {
   type ExperimentOptions,
   type ExperimentResult,
   type ExperimentRow,
+  type LrSchedule,
   runExperiment,
+  scheduledLr,
 } from './experiment.js';
 export { floatFineTune } from './float-baseline.js';
 export { outputError } from './loss.js';

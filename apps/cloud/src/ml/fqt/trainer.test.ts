@@ -39,6 +39,25 @@ describe('FQT streaming training (PROTOCOL.md §6.6)', () => {
     expect(after).toBeGreaterThan(before + 0.3);
   });
 
+  it('setLearningRate acts from the next step on, like a TRAIN_CONFIG lr, and refuses bad rates', () => {
+    const a = new FqtTrainer(q, config(1));
+    const b = new FqtTrainer(q, config(1, { learningRate: 0.02 }));
+    const s0 = [{ x: train.getRaw(0), y: train.get(0).y }];
+    const s1 = [{ x: train.getRaw(1), y: train.get(1).y }];
+    a.step(s0);
+    b.setLearningRate(0.005);
+    b.step(s0);
+    a.setLearningRate(0.02);
+    b.setLearningRate(0.02);
+    a.step(s1);
+    b.step(s1);
+    for (const l of LAYERS) expect([...b.params.get(l)!.w]).toEqual([...a.params.get(l)!.w]);
+    expect(a.config.learningRate).toBe(0.02);
+    expect(() => a.setLearningRate(0)).toThrow(/learning rate/);
+    expect(() => a.setLearningRate(Number.NaN)).toThrow(/learning rate/);
+    expect(a.config.learningRate).toBe(0.02);
+  });
+
   it('the sgd rule with stochastic rounding also learns, and a seed replays bit-exactly', () => {
     const o = { update: 'sgd', rounding: 'stochastic', roundingSeed: 9, learningRate: 0.05 } as const;
     const a = new FqtTrainer(q, config(1, o));

@@ -36,12 +36,15 @@ export class FqtTrainer {
   /** PROTOCOL.md §6.6.7: the logits tracker (ea > 0). */
   private readonly tracker: LogitsTracker | null = null;
 
+  private cfg: FqtConfig;
+
   constructor(
     readonly graph: QGraph,
-    readonly config: FqtConfig,
+    config: FqtConfig,
   ) {
     const c = config;
     checkConfig(c);
+    this.cfg = c;
     this.chain = trainedChain(graph, c.layers);
     for (const op of this.chain.ops) {
       if (!op.weighted || !c.layers.includes(op.index)) continue;
@@ -62,6 +65,17 @@ export class FqtTrainer {
     const ea = c.emaActivations ?? 0;
     if (ea > 0 && producer) this.tracker = new LogitsTracker(producer.op, producer.values, ea);
     this.suffix = this.buildSuffix();
+  }
+
+  get config(): FqtConfig {
+    return this.cfg;
+  }
+
+  /** A new learning rate from the next step on, as a TRAIN_CONFIG `lr` does on a device (PROTOCOL.md §4.4.2). */
+  setLearningRate(lr: number): void {
+    const next = { ...this.cfg, learningRate: lr };
+    checkConfig(next);
+    this.cfg = next;
   }
 
   /** The graph with the current (trained) weights. */
