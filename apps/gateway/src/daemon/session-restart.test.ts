@@ -41,7 +41,10 @@ const config = () =>
     ports: ['/dev/devA'],
     status: null,
     sampleRate: 0,
-    sources: [{ name: 'tiny', shape: [4, 4, 1], classes: 4, size: 64 }],
+    sources: [
+      { name: 'tiny', shape: [4, 4, 1], classes: 4, size: 64 },
+      { name: 'feed', type: 'live', shape: [2, 2, 1], classes: 3, input: { scale: 1, zeroPoint: 0 } },
+    ],
   });
 
 function start(args: Record<string, number | string>): GwCommand {
@@ -112,6 +115,44 @@ describe('gateway restart mid training session', () => {
       feed.close();
       expect(second.commands.sessions).toMatchObject([{ device: 'devA', sid: SID, source: 'tiny' }]);
       expect(dev.bootCounter).toBe(1);
+    } finally {
+      await second.stop();
+      await dev.close();
+    }
+  });
+
+  it('resumes a live-source session from the device count with the samples posted after the restart', async () => {
+    let ports = new MemoryPorts();
+    const dev = new TestDeviceDouble(ports.plug('/dev/devA').device, { deviceId: 'devA', sbuf: 8, batch: 4 });
+    const deps = () => ({ open: ports.open, log: memoryLogger('error') });
+    const live = (g: Gateway) => g.sources.get('feed') as unknown as { push(s: unknown[]): unknown };
+    const posted = (n: number, label: number) =>
+      Array.from({ length: n }, () => ({ x: Uint8Array.of(1, 2, 3, 4), y: label }));
+    const first = await Gateway.start(config(), deps());
+    await until(() => first.devices.get('devA') !== undefined);
+    first.commands.handle(start({ src: 'feed', smax: 10_000 }));
+    await until(() => first.commands.sessions.length === 1);
+    live(first).push(posted(6, 1));
+    await until(() => dev.samples.length === 6);
+    await first.stop();
+    dev.replug(
+      (() => {
+        ports = new MemoryPorts();
+        return ports.plug('/dev/devA').device;
+      })(),
+    );
+    const second = await Gateway.start(config(), deps());
+    try {
+      await until(() => second.commands.sessions.some((x) => x.source === 'feed' && x.error === undefined));
+      await until(() => dev.received.some((m) => m.type === 'TRAIN_CONFIG'));
+      live(second).push(posted(5, 2));
+      await until(() => dev.samples.length === 11);
+      // Sequence numbers go on from the device's count; the labels are those posted after the restart.
+      const after = batches(dev).filter((b) => b.firstSeq >= 6);
+      expect(after[0]?.firstSeq).toBe(6);
+      expect(dev.samples).toEqual([...Array(6).fill(1), ...Array(5).fill(2)]);
+      expect(second.commands.sessions).toMatchObject([{ device: 'devA', sid: SID, source: 'feed' }]);
+      expect(second.commands.sessions[0]?.error).toBeUndefined();
     } finally {
       await second.stop();
       await dev.close();

@@ -5,7 +5,8 @@
  * TRAIN_CONFIG carrying only `sid` (§4.4.4: TRAIN_STATUS RUNNING with `step`, `n`, or BAD_STATE when not
  * running), and on BAD_STATE with a TRAIN_STOP (§4.4.3: the final TRAIN_STATUS again, or BAD_STATE for
  * a session the device does not know). A running session streams again from the device's count, in the
- * source's deterministic order (data sets are index-based); nothing is sent before the device's next
+ * source's deterministic order (data sets are index-based; a live source with the samples posted after the
+ * restart, those queued in memory before it are gone); nothing is sent before the device's next
  * SAMPLE_CREDIT, whose `next` says which samples it already has (§4.3). A lost session ends with a
  * reason, reported to the cloud as a failed GW_COMMAND_RESULT of the command that started it.
  */
@@ -98,12 +99,8 @@ export class Resumer {
     const d = this.#c.device(device);
     if (!d) return;
     const source = this.#c.sources.get(spec.source);
-    let why =
-      source === undefined
-        ? `data source ${spec.source} is no longer configured`
-        : source.type === 'live'
-          ? `the samples of live source ${spec.source} are not kept across a gateway restart`
-          : undefined;
+    // A live feed goes on from the device's count with the samples posted from now on (sources/live.ts).
+    let why = source === undefined ? `data source ${spec.source} is no longer configured` : undefined;
     // The feed is ready before the device answers: the SAMPLE_CREDIT that follows it (§4.4.4) is used.
     let feed: SessionFeed | undefined;
     try {

@@ -63,10 +63,16 @@ export function parseLiveSamples(body: unknown, c: LiveConfig): LiveSample[] {
   });
 }
 
+/**
+ * One session's feed. Sequence numbers are consecutive from the first one asked for: 0 for a new
+ * session, the device's own count for a session resumed after a gateway restart (PROTOCOL.md §4.4.8;
+ * what was queued in memory then is gone, the session goes on with the samples posted since).
+ */
 class LiveFeed implements SessionFeed {
   readonly #queue: LiveSample[] = [];
   readonly #pending = new Map<number, LabelledSample>();
   #next = 0;
+  #started = false;
   dropped = 0;
 
   constructor(
@@ -94,12 +100,17 @@ class LiveFeed implements SessionFeed {
   }
 
   available(seq: number): number {
+    if (!this.#started) return this.#queue.length;
     return Math.max(0, this.#next - seq) + this.#queue.length;
   }
 
   sample(seq: number): LabelledSample {
     const kept = this.#pending.get(seq);
     if (kept) return kept;
+    if (!this.#started && this.#queue.length > 0) {
+      this.#next = seq;
+      this.#started = true;
+    }
     const s = seq === this.#next ? this.#queue.shift() : undefined;
     if (!s) throw new RangeError(`live sample ${seq} is not available`);
     const x = s.x instanceof Uint8Array ? s.x : quantize(s.x, this.scale, this.zeroPoint);
