@@ -20,6 +20,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { seededRandom } from '@tinyfleet/cloud/data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type CampaignView,
@@ -52,18 +53,6 @@ const BS = 4096;
  * entry), the test boot (pending record, boot record, log entry), the confirm (slot record, log entry).
  */
 const updateFlashOps = (nb: number) => 4 + 3 * nb + 1 + 3 + 5 + 3;
-
-/** mulberry32: a small seeded generator, so a failing draw can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface DeviceView {
   id: string;
@@ -221,7 +210,7 @@ describe.skipIf(missing !== undefined)(
 
     it('power cut at a random flash operation of the update, on every device: restarted on its flash file, each runs the model the ledger says', async () => {
       const seed = Number(process.env.TF_OTA_FAULT_SEED ?? Math.floor(Math.random() * 2 ** 31));
-      const draw = rng(seed);
+      const draw = seededRandom(seed); // mulberry32: a failing draw replays from its seed
       const ids = s().deviceIds;
       const art = mlpArtifact({ seed: 9, modelVersion: 9, input: 64, hidden: [512, 128], name: 'ota-fault' });
       const ops = updateFlashOps(Math.ceil(art.length / BS));

@@ -5,6 +5,7 @@ import { deviceMessageId, encodeMessage, type GradUpdate } from '@tinyfleet/prot
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MIGRATIONS, migrate } from './migrations.js';
+import { gradientFields } from './repo/gradients.js';
 import { ledgerKey } from './repo/ledger.js';
 import { Store } from './store.js';
 
@@ -48,15 +49,7 @@ describe('migration 6: gradient updates store the message once', () => {
          ts_ms, fields_json, raw) VALUES ('ses_1', 'dev', 'gw_1', ?, ?, 1, 2, 1000, ?, ?)`,
     );
     const old = [gradUpdate(1), gradUpdate(2, 0.25)].map((m) => {
-      const fields = {
-        kind: m.kind,
-        samplesSeen: m.samplesSeen,
-        structures: m.structures,
-        elements: m.elements,
-        scale: m.scale,
-        zeroPoint: m.zeroPoint,
-        ...(m.eps !== undefined && { eps: m.eps }),
-      };
+      const fields = gradientFields(m); // what migration 5's ingestion wrote to fields_json
       const raw = encodeMessage(m);
       const msgId = Buffer.from(m.id).toString('hex');
       const id = Number(put.run(msgId, m.step, JSON.stringify(fields), raw).lastInsertRowid);

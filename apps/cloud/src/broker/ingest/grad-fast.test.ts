@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeMessage, deviceMessageId, encodeMessage, type GradUpdate } from '@tinyfleet/protocol/messages';
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../ml/data/split.js';
 import { fastGradUpdate } from './grad-fast.js';
 
 const VECTORS = new URL('../../../../../protocol/vectors/cbor/', import.meta.url).pathname;
@@ -34,17 +35,6 @@ function agrees(bytes: Uint8Array): 'fast' | 'declined' {
   return 'fast';
 }
 
-/** Deterministic PRNG (mulberry32), so a failure reproduces. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe('fastGradUpdate', () => {
   it('decodes what TinyFleet encodes exactly as decodeMessage does (with and without ts, re, eps)', () => {
     const msgs = [
@@ -73,7 +63,7 @@ describe('fastGradUpdate', () => {
   });
 
   it('declines or agrees on 20,000 mutations of valid encodings (flips, cuts, insertions)', () => {
-    const next = rng(0x7f4a7c15);
+    const next = seededRandom(0x7f4a7c15);
     const base = [0, 1, 2, 3].map((i) => encodeMessage(grad(i, i % 2 ? { ts: 42, eps: 0.5 } : {})));
     let fast = 0;
     for (let n = 0; n < 20_000; n++) {

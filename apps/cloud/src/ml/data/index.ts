@@ -28,6 +28,7 @@ export { clearFsddCache, type FsddDataset, type FsddOptions, type FsddUtterance,
 export { loadMnist, type MnistDataset, type MnistRaw } from './mnist.js';
 export { defaultDatasetsDir } from './paths.js';
 export { loadPngFolder, type PngFolderDataset, type PngFolderOptions, type PngSplit } from './png-folder.js';
+export { seededRandom, shuffle } from './split.js';
 export * from './types.js';
 export { encodeWav, parseWav, type WavAudio } from './wav.js';
 
