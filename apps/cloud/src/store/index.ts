@@ -38,6 +38,7 @@ export {
   type JobStep,
 } from './repo/jobs.js';
 export { KEY_STATUSES, type KeyStatus, type SigningKey } from './repo/keys.js';
+export type { LedgerBatch } from './repo/ledger.js';
 export type { NewMetricPoint } from './repo/metrics.js';
 export type { ModelRecord, NewModel } from './repo/models.js';
 export { TOKEN_PREFIX } from './repo/tokens.js';

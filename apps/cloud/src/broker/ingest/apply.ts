@@ -10,6 +10,7 @@ import {
   gradientFields,
   type JsonObject,
   type LiveEvent,
+  type NewGradientUpdate,
   type Store,
 } from '../../store/index.js';
 import type { UplinkMessage } from './messages.js';
@@ -32,10 +33,31 @@ const LOG_LEVEL: Record<string, EventLevel> = { ERROR: 'error', WARN: 'warn', IN
  * What the messages of one ingest transaction share. `events`: build the stream events of metrics and
  * gradient updates (false when no listener wants them). `sessions`: (gateway, wire id) -> session id, as
  * looked up or created in this transaction (a wire id never changes owner: ../../store/repo/sessions.ts).
+ * `gradients`: when present, gradient updates are collected there and stored together at the end of the
+ * batch (`writeGradients`); absent, each is stored at once.
  */
 export interface ApplyBatch {
   events: boolean;
   sessions: Map<string, string>;
+  gradients?: PendingGradients;
+}
+
+/** Gradient updates of a batch waiting for `writeGradients`, with the events that need their row ids. */
+export interface PendingGradients {
+  rows: NewGradientUpdate[];
+  /** The `update` of each row's live event (its id is set once the row exists), or undefined. */
+  events: ({ id: number } | undefined)[];
+}
+
+/** Store the batch's gradient updates (inside its transaction, before the commit), and fill in their ids. */
+export function writeGradients(store: Store, pending: PendingGradients): void {
+  if (pending.rows.length === 0) return;
+  const ids = store.gradients.insertMany(pending.rows);
+  pending.events.forEach((e, i) => {
+    if (e) e.id = ids[i] as number;
+  });
+  pending.rows = [];
+  pending.events = [];
 }
 
 /** The id of the cloud session a device's session id names; a session started at the gateway is adopted. */
@@ -198,9 +220,20 @@ export function applyMessage(
         updatedCount: m.indices.length,
         tsMs: m.ts ?? nowMs,
       };
-      const id = store.gradients.insert({ ...update, raw });
-      if (batch?.events === false) return NONE;
-      return [{ type: 'gradient', update: { id, ...update, fields: gradientFields(m) } }];
+      const row = { ...update, raw };
+      const event: LiveEvent | undefined =
+        batch?.events === false
+          ? undefined
+          : { type: 'gradient', update: { id: 0, ...update, fields: gradientFields(m) } };
+      const live = event?.type === 'gradient' ? event.update : undefined;
+      if (batch?.gradients) {
+        batch.gradients.rows.push(row);
+        batch.gradients.events.push(live);
+      } else {
+        const id = store.gradients.insert(row);
+        if (live) live.id = id;
+      }
+      return event ? [event] : NONE;
     }
     case 'GW_COMMAND_RESULT': {
       const ota = applyOtaCommandResult(store, o, m, nowMs); // `ota.job` results (PROTOCOL.md §4.7.2)

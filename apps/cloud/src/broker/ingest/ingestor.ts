@@ -14,8 +14,8 @@
  */
 import { MsgType, type MsgTypeName } from '@tinyfleet/protocol/constants';
 import { isProtocolError } from '@tinyfleet/protocol/errors';
-import type { LiveBus, LiveEvent, Store } from '../../store/index.js';
-import { type ApplyBatch, applyMessage, type Origin } from './apply.js';
+import type { LedgerBatch, LiveBus, LiveEvent, Store } from '../../store/index.js';
+import { type ApplyBatch, applyMessage, type Origin, writeGradients } from './apply.js';
 import { GroupCommit, type Release } from './group-commit.js';
 import type { DecodeFn, UplinkMessage } from './messages.js';
 import { IngestWorker } from './offload.js';
@@ -230,7 +230,14 @@ export class Ingestor {
     const { store, bus } = this.#o;
     // Stream events of metrics and gradients only for a listener that wants them (not the block server).
     const events = live !== undefined && (bus.wants('gradient') || bus.wants('metrics'));
+    // In one piece, the ledger claims and gradient rows are written together at the end; message by
+    // message (`isolate`), each at once, inside its message's savepoint.
     const batch: ApplyBatch = { events, sessions: new Map() };
+    let ledger: LedgerBatch | undefined;
+    if (!isolate) {
+      batch.gradients = { rows: [], events: [] };
+      ledger = store.ledger.batch();
+    }
     const outcomes: IngestOutcome[] = new Array(items.length);
     for (let i = 0; i < items.length; i++) {
       const item = items[i] as Item;
@@ -247,13 +254,21 @@ export class Ingestor {
       }
       outcomes[i] = isolate
         ? this.#applyIsolated(item, now, live, batch)
-        : this.#apply(item, now, live, batch);
+        : this.#apply(item, now, live, batch, ledger);
     }
+    ledger?.write();
+    if (batch.gradients) writeGradients(store, batch.gradients);
     return outcomes;
   }
 
   /** One message: its ledger claim, then its effect (PROTOCOL.md §2.5 items 1 and 2). */
-  #apply(item: MsgItem, now: number, live: LiveEvent[] | undefined, batch: ApplyBatch): IngestOutcome {
+  #apply(
+    item: MsgItem,
+    now: number,
+    live: LiveEvent[] | undefined,
+    batch: ApplyBatch,
+    ledger: Pick<LedgerBatch, 'claim'> = this.#o.store.ledger,
+  ): IngestOutcome {
     const { store } = this.#o;
     const { origin, msg, raw } = item;
     // PROTOCOL.md §2.5 item 1: an uplink is identified by (gw, dev or none, id). Heartbeats (QoS 0, no
@@ -262,7 +277,7 @@ export class Ingestor {
     if (msg.type !== 'HEARTBEAT') {
       idHex = hex(msg.id);
       const sender = `${origin.gatewayId}/${origin.deviceId ?? ''}`;
-      if (!store.ledger.claim(sender, idHex, MsgType[msg.type as MsgTypeName], now)) return DUPLICATE;
+      if (!ledger.claim(sender, idHex, MsgType[msg.type as MsgTypeName], now)) return DUPLICATE;
     }
     const events = applyMessage(store, origin, msg, raw, now, idHex, batch);
     if (live) for (const e of events) live.push(e);

@@ -7,6 +7,7 @@
  * database per update instead of 2.1).
  */
 import { decodeMessage, type GradUpdate } from '@tinyfleet/protocol/messages';
+import { bulkInsert } from '../bulk.js';
 import type { Db } from '../db.js';
 import { StoreError } from '../errors.js';
 import { decodeCursor, toPage } from '../pagination.js';
@@ -78,10 +79,17 @@ export class GradientRepo {
   readonly #count;
 
   constructor(db: Db) {
-    this.#insert = db.prepare<[string, string, string, string, number, number, number, number, Uint8Array]>(
-      `INSERT INTO gradient_updates (session_id, device_id, gateway_id, msg_id, step, layer, updated_count, ts_ms,
-         raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
+    this.#insert = bulkInsert(db, 'gradient_updates', [
+      'session_id',
+      'device_id',
+      'gateway_id',
+      'msg_id',
+      'step',
+      'layer',
+      'updated_count',
+      'ts_ms',
+      'raw',
+    ]);
     this.#get = db.prepare<[number], Row>(`SELECT ${COLUMNS} FROM gradient_updates WHERE id = ?`);
     this.#raw = db.prepare<[number], { raw: Buffer }>('SELECT raw FROM gradient_updates WHERE id = ?');
     this.#list = db.prepare<
@@ -98,18 +106,24 @@ export class GradientRepo {
 
   /** Insert one update; call inside the ingest transaction. Returns the new row id. */
   insert(u: NewGradientUpdate): number {
-    const r = this.#insert.run(
-      u.sessionId,
-      u.deviceId,
-      u.gatewayId,
-      u.msgId,
-      u.step,
-      u.layer,
-      u.updatedCount,
-      u.tsMs,
-      u.raw,
+    return this.insertMany([u])[0] as number;
+  }
+
+  /** Insert updates in this order, in a few statements (../bulk.ts); call inside the ingest transaction. */
+  insertMany(us: readonly NewGradientUpdate[]): number[] {
+    return this.#insert(
+      us.map((u) => [
+        u.sessionId,
+        u.deviceId,
+        u.gatewayId,
+        u.msgId,
+        u.step,
+        u.layer,
+        u.updatedCount,
+        u.tsMs,
+        u.raw,
+      ]),
     );
-    return Number(r.lastInsertRowid);
   }
 
   get(id: number): GradientUpdate | undefined {
