@@ -10,7 +10,7 @@ import { errorText, GatewayError } from '../errors.js';
 import type { LogLevel } from '../log/index.js';
 import { OUTBOX_DEFAULT_MAX } from '../outbox/types.js';
 import type { SourceConfig } from '../sources/index.js';
-import { bad, int, type Json, obj, optStr, str, strList } from './read.js';
+import { bad, int, type Json, MQTT_URL, obj, optStr, str, strList } from './read.js';
 import { DEFAULT_SOURCE, parseSource } from './sources.js';
 
 export interface GatewayConfig {
@@ -127,7 +127,7 @@ export function parseConfig(raw: Json, baseDir = process.cwd()): GatewayConfig {
     gatewayId,
     dataDir: isAbsolute(dataDir) ? dataDir : resolve(baseDir, dataDir),
     mqtt: {
-      url: str(m.url, '$.mqtt.url', undefined, /^(mqtts?|wss?|tcp):\/\//),
+      url: str(m.url, '$.mqtt.url', undefined, MQTT_URL),
       password,
       keepaliveS: int(m.keepaliveS, '$.mqtt.keepaliveS', 30, 5, 3600),
       reconnect: backoff(m.reconnect, '$.mqtt.reconnect', 1000, 60_000),

@@ -4,6 +4,9 @@ import { GatewayError } from '../errors.js';
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 export type Obj = { [k: string]: Json };
 
+/** URL schemes mqtt.js connects with. */
+export const MQTT_URL = /^(mqtts?|wss?|tcp):\/\//;
+
 const bad = (path: string, why: string) => new GatewayError('BAD_CONFIG', `config ${path}: ${why}`);
 
 export function obj(v: Json | undefined, path: string, keys: readonly string[]): Obj {

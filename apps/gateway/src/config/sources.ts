@@ -1,7 +1,9 @@
 /** `sources[]` of the gateway config (see README.md "Sources"), validated at the boundary. */
 import { isAbsolute, resolve } from 'node:path';
-import type { InputConfig, SourceConfig, SyntheticConfig } from '../sources/index.js';
-import { bad, int, intList, type Json, num, obj, optStr, str } from './read.js';
+import { validateTopicFilter } from '@tinyfleet/protocol/mqtt';
+import { errorText } from '../errors.js';
+import type { InputConfig, LiveMqttConfig, SourceConfig, SyntheticConfig } from '../sources/index.js';
+import { bad, int, intList, type Json, MQTT_URL, num, obj, optStr, str } from './read.js';
 
 export const DEFAULT_SOURCE: SyntheticConfig = {
   type: 'synthetic',
@@ -26,13 +28,37 @@ function input(v: Json | undefined, path: string): InputConfig | undefined {
   };
 }
 
+/** `mqtt` of a live source: a site-local broker, validated like the cloud's `$.mqtt`. */
+function liveMqtt(v: Json | undefined, path: string): LiveMqttConfig | undefined {
+  if (v === undefined) return undefined;
+  const o = obj(v, path, ['url', 'topic', 'username', 'password', 'qos']);
+  const url = str(o.url, `${path}.url`, undefined, MQTT_URL);
+  const topic = str(o.topic, `${path}.topic`);
+  try {
+    validateTopicFilter(topic);
+  } catch (e) {
+    throw bad(`${path}.topic`, errorText(e));
+  }
+  const username = optStr(o.username, `${path}.username`);
+  const password = optStr(o.password, `${path}.password`);
+  // MQTT-3.1.2-22: no password without a user name in MQTT 3.1.1.
+  if (password !== undefined && username === undefined) throw bad(`${path}.password`, 'needs a username');
+  return {
+    url,
+    topic,
+    ...(username !== undefined && { username }),
+    ...(password !== undefined && { password }),
+    qos: int(o.qos, `${path}.qos`, 1, 0, 1) as 0 | 1,
+  };
+}
+
 const KEYS: Record<string, string[]> = {
   synthetic: ['shape', 'classes', 'size', 'seed', 'scale', 'zeroPoint'],
   mnist: ['dir', 'split', 'seed', 'transform'],
   fsdd: ['dir', 'split', 'seed', 'layout'],
   csv: ['path', 'split', 'seed', 'layout'],
   png: ['path', 'split', 'seed', 'transform', 'channels'],
-  live: ['shape', 'classes', 'queue', 'encoding'],
+  live: ['shape', 'classes', 'queue', 'encoding', 'mqtt'],
 };
 
 export function parseSource(v: Json, path: string, baseDir: string): SourceConfig {
@@ -56,7 +82,8 @@ export function parseSource(v: Json, path: string, baseDir: string): SourceConfi
         zeroPoint: int(o.zeroPoint, `${path}.zeroPoint`, 0, 0, 255),
         ...withInput,
       };
-    case 'live':
+    case 'live': {
+      const mqtt = liveMqtt(o.mqtt, `${path}.mqtt`);
       return {
         type,
         name,
@@ -65,7 +92,9 @@ export function parseSource(v: Json, path: string, baseDir: string): SourceConfi
         queue: int(o.queue, `${path}.queue`, 1024, 1, 1_000_000),
         encoding: str(o.encoding, `${path}.encoding`, 'float', /^(float|uint8)$/) as 'float' | 'uint8',
         ...withInput,
+        ...(mqtt !== undefined && { mqtt }),
       };
+    }
     default: {
       const t = type as 'mnist' | 'fsdd' | 'csv' | 'png';
       const dir = optStr(o.dir, `${path}.dir`);

@@ -17,7 +17,8 @@ Running sessions are recorded in <dataDir>/gateway.db: after a restart (even kil
 where its device is (§4.4.8); a device that rebooted meanwhile is reported as failed.
 Sources (config sources[], by type): synthetic, mnist, fsdd, csv, png (data sets, split train|test,
 seeded order, optional "invert" for images, quantized to the model input's xs/xz), and live (samples
-POSTed to /samples on the status server, bounded queue, oldest dropped).
+POSTed to /samples on the status server and, with "mqtt": {url, topic, username, password, qos}, the
+same JSON bodies published on a topic of a site-local broker; bounded queue, oldest dropped).
 
 Options:
   -c, --config FILE   JSON configuration (see infra/gateway/gateway.example.json)

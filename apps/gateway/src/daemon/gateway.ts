@@ -19,7 +19,7 @@ import {
 } from '../ota/index.js';
 import { SqliteStore } from '../outbox/index.js';
 import { CommandRunner } from '../session/index.js';
-import { SourceSet } from '../sources/index.js';
+import { LiveMqttFeeds, SourceSet } from '../sources/index.js';
 import { type StatusServer, startStatusServer } from '../status/index.js';
 import { serialOpener, type TransportOpener } from '../transport/index.js';
 import { Uplink } from '../uplink/index.js';
@@ -72,6 +72,8 @@ export class Gateway {
   readonly #lock: DirLock;
   readonly #log: Logger;
   readonly #started = Date.now();
+  /** Live sources fed from a site-local broker (`sources[].mqtt`), apart from the uplink. */
+  readonly #liveFeeds: LiveMqttFeeds;
   #status: StatusServer | undefined;
 
   private constructor(config: GatewayConfig, deps: GatewayDeps) {
@@ -90,6 +92,7 @@ export class Gateway {
     // Data sets load on the first session that uses them (src/sources).
     this.sources = new SourceSet(config.sources);
     const sources = this.sources;
+    this.#liveFeeds = new LiveMqttFeeds(sources.liveSources(), this.#log.child({ component: 'live' }));
     this.uplink = new Uplink({
       url: config.mqtt.url,
       gatewayId: config.gatewayId,
@@ -227,6 +230,7 @@ export class Gateway {
       throw e;
     }
     gw.uplink.start();
+    gw.#liveFeeds.start();
     gw.devices.start();
     gw.#resumeOta();
     gw.#log.info('gateway started', {
@@ -267,8 +271,16 @@ export class Gateway {
       })),
       ports: this.devices.ports(),
       sessions: this.commands.sessions,
-      sources: this.sources.stats(),
+      sources: this.#sourceStats(),
     };
+  }
+
+  /** Each source's counters; a live source with an MQTT feed adds its connection and message counters. */
+  #sourceStats(): Record<string, Record<string, unknown>> {
+    const out: Record<string, Record<string, unknown>> = this.sources.stats();
+    for (const [name, feed] of Object.entries(this.#liveFeeds.stats()))
+      out[name] = { ...out[name], mqtt: feed };
+    return out;
   }
 
   /** `ota.job`s running when the gateway stopped go on where their devices are (§2.5 item 3, §4.6.1). */
@@ -282,6 +294,7 @@ export class Gateway {
   }
 
   async stop(): Promise<void> {
+    await this.#liveFeeds.stop();
     this.commands.stop();
     this.ota.stop();
     await this.#status?.close();

@@ -5,6 +5,7 @@ import type { SampleSource, SourceConfig } from './types.js';
 
 export { datasetSource, loaderFor, syntheticSource } from './dataset.js';
 export { type LiveSample, LiveSource, parseLiveSamples } from './live.js';
+export { LiveMqttFeed, LiveMqttFeeds, type LiveMqttState, type LiveMqttStats } from './live-mqtt.js';
 export { dequantize, quantize, SeededOrder, sameEncoding } from './quantize.js';
 export { syntheticDataset } from './synthetic.js';
 export * from './types.js';
@@ -27,9 +28,14 @@ export class SourceSet {
     return this.#byName.get(name);
   }
 
+  /** Every live source, in config order. */
+  liveSources(): LiveSource[] {
+    return [...this.#byName.values()].filter((s): s is LiveSource => s instanceof LiveSource);
+  }
+
   /** The live source of that name (or the only live source when `name` is undefined). */
   live(name?: string): LiveSource | undefined {
-    const all = [...this.#byName.values()].filter((s): s is LiveSource => s instanceof LiveSource);
+    const all = this.liveSources();
     if (name === undefined) return all.length === 1 ? all[0] : undefined;
     return all.find((s) => s.name === name);
   }

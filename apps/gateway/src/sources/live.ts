@@ -1,6 +1,6 @@
 /**
  * The `live` source: labelled samples pushed while sessions run (HTTP `POST /samples` on the status
- * server). Each running session of the source gets every sample in its own bounded queue; when a queue
+ * server, and messages on a site-local MQTT topic, ./live-mqtt.ts). Each running session of the source gets every sample in its own bounded queue; when a queue
  * is full the oldest sample is dropped and counted. Samples handed to the streamer are kept until the
  * device acknowledges them (SAMPLE_CREDIT `next`), so a resend after a gap sends the same bytes (§4.3
  * item 3).

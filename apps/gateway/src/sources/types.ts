@@ -114,6 +114,18 @@ export interface LiveConfig {
   /** `float`: x values are quantized with the model input's parameters; `uint8`: already quantized. */
   readonly encoding: 'float' | 'uint8';
   readonly input?: InputConfig;
+  /** A feed on a site-local MQTT broker besides `POST /samples` (./live-mqtt.ts). */
+  readonly mqtt?: LiveMqttConfig;
+}
+
+/** A subscription on a site-local broker (a sensor hub), not the cloud uplink of PROTOCOL.md §2. */
+export interface LiveMqttConfig {
+  readonly url: string;
+  /** A topic filter (MQTT 3.1.1 §4.7); each message is one `POST /samples` body. */
+  readonly topic: string;
+  readonly username?: string;
+  readonly password?: string;
+  readonly qos: 0 | 1;
 }
 
 export type SourceConfig = SyntheticConfig | DatasetConfig | LiveConfig;
