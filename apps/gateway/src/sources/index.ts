@@ -5,7 +5,13 @@ import type { SampleSource, SourceConfig } from './types.js';
 
 export { datasetSource, loaderFor, syntheticSource } from './dataset.js';
 export { type LiveSample, LiveSource, parseLiveSamples } from './live.js';
-export { LiveMqttFeed, LiveMqttFeeds, type LiveMqttState, type LiveMqttStats } from './live-mqtt.js';
+export {
+  LiveMqttFeed,
+  LiveMqttFeeds,
+  type LiveMqttState,
+  type LiveMqttStats,
+  REJECT_LOG,
+} from './live-mqtt.js';
 export { dequantize, quantize, SeededOrder, sameEncoding } from './quantize.js';
 export { syntheticDataset } from './synthetic.js';
 export * from './types.js';

@@ -18,7 +18,7 @@ import { Gateway } from '../daemon/gateway.js';
 import { memoryLogger } from '../log/index.js';
 import { TestDeviceDouble } from '../testing/device-double.js';
 import { MemoryPorts } from '../transport/index.js';
-import { LiveMqttFeed, LiveSource, type SessionFeed } from './index.js';
+import { LiveMqttFeed, LiveSource, REJECT_LOG, type SessionFeed } from './index.js';
 
 /** Debian installs the broker in /usr/sbin, which a non-root PATH may lack. */
 const MOSQUITTO = [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/usr/local/sbin']
@@ -131,9 +131,9 @@ const publish = (c: MqttClient, topic: string, body: unknown, retain = false) =>
     retain,
   });
 
-async function runningFeed(source: LiveSource) {
+async function runningFeed(source: LiveSource, now?: () => number) {
   const log = memoryLogger('debug');
-  const feed = new LiveMqttFeed({ source, log, reconnect: { baseMs: 20, maxMs: 200 } });
+  const feed = new LiveMqttFeed({ source, log, reconnect: { baseMs: 20, maxMs: 200 }, ...(now && { now }) });
   cleanups.push(() => feed.stop());
   feed.start();
   await until(() => feed.stats.state === 'online', 'the feed to subscribe');
@@ -193,6 +193,27 @@ describe.skipIf(!MOSQUITTO)('live source MQTT feed (mosquitto)', () => {
       'source: this topic feeds live source hub',
     ]);
     expect(feed.stats.lastRejected).toBe(`${topic}: source: this topic feeds live source hub`);
+  });
+
+  it('logs at most REJECT_LOG.perWindow rejections per window, then says how many went unlogged', async () => {
+    let clock = 0;
+    const source = liveSource('flood/#', { qos: 0 });
+    const { feed, log } = await runningFeed(source, () => clock);
+    const pub = await publisher();
+    const n = REJECT_LOG.perWindow + 15;
+    for (let i = 0; i < n; i++) await publish(pub, 'flood/x', `garbage ${i}`);
+    await until(() => feed.stats.received === n, 'every message');
+    const warned = () => log.records.filter((r) => r.msg === 'live sample message rejected');
+    expect(warned()).toHaveLength(REJECT_LOG.perWindow);
+    expect(feed.stats).toMatchObject({ rejected: n, accepted: 0 });
+    clock += REJECT_LOG.windowMs;
+    await publish(pub, 'flood/x', 'one more');
+    await until(() => feed.stats.received === n + 1, 'the next message');
+    expect(warned()).toHaveLength(REJECT_LOG.perWindow + 1);
+    expect(warned().at(-1)).toMatchObject({
+      unloggedBefore: 15,
+      reason: expect.stringMatching(/^not UTF-8 JSON/),
+    });
   });
 
   it('drops a retained message (a sample from before the subscription)', async () => {

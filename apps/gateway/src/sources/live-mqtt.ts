@@ -43,7 +43,15 @@ export interface LiveMqttOptions {
   /** Reconnect backoff with jitter; default 1 s to 30 s. */
   readonly reconnect?: { readonly baseMs: number; readonly maxMs: number };
   readonly connectTimeoutMs?: number;
+  /** Clock of the rejection log's window (tests). */
+  readonly now?: () => number;
 }
+
+/**
+ * Rejections logged one by one per window; beyond that they are only counted, and the next one logged
+ * says how many went unlogged: a sensor publishing garbage all day must not flood the journal.
+ */
+export const REJECT_LOG = { perWindow: 10, windowMs: 10_000 } as const;
 
 /** Largest message taken: the status server's limit on a POST body. */
 const MAX_PAYLOAD_BYTES = 4 << 20;
@@ -92,6 +100,9 @@ export class LiveMqttFeed {
   readonly #stats: LiveMqttStats;
   #client: MqttClient | undefined;
   #retry: NodeJS.Timeout | undefined;
+  readonly #now: () => number;
+  /** The rejection log's window: when it began, how many were logged in it, how many were not. */
+  #logWindow = { start: Number.NEGATIVE_INFINITY, logged: 0, unlogged: 0 };
 
   constructor(o: LiveMqttOptions) {
     const m = o.source.config.mqtt;
@@ -101,6 +112,7 @@ export class LiveMqttFeed {
     this.#log = o.log;
     this.#backoff = new Backoff(o.reconnect ?? { baseMs: 1000, maxMs: 30_000 });
     this.#connectTimeoutMs = o.connectTimeoutMs ?? 10_000;
+    this.#now = o.now ?? Date.now;
     this.#stats = {
       state: 'offline',
       url: withoutCredentials(m.url),
@@ -225,12 +237,34 @@ export class LiveMqttFeed {
     if (typeof read === 'string') {
       this.#stats.rejected++;
       this.#stats.lastRejected = `${topic}: ${read}`;
-      this.#log.warn('live sample message rejected', { source: this.source, topic, reason: read });
+      this.#logRejected(topic, read);
       return;
     }
     this.#source.push(read);
     this.#stats.accepted++;
     this.#stats.samples += read.length;
+  }
+
+  #logRejected(topic: string, reason: string): void {
+    const w = this.#logWindow;
+    const now = this.#now();
+    if (now - w.start >= REJECT_LOG.windowMs) {
+      w.start = now;
+      w.logged = 0;
+    }
+    if (w.logged >= REJECT_LOG.perWindow) {
+      w.unlogged++;
+      return;
+    }
+    w.logged++;
+    const unlogged = w.unlogged;
+    w.unlogged = 0;
+    this.#log.warn('live sample message rejected', {
+      source: this.source,
+      topic,
+      reason,
+      ...(unlogged > 0 && { unloggedBefore: unlogged }),
+    });
   }
 }
 
