@@ -6,7 +6,8 @@ const embeddedDefaults = DEFAULT_CONFIG.mqtt as { port: number; wsPort: number |
 /** The config file's keys, for help texts. */
 export const CLOUD_CONFIG_KEYS =
   'dataDir, host, httpPort, mqtt {mode: "embedded" | "external", port, wsPort (null = off), url, wsUrl, ' +
-  'serviceSecret}, publicMqttUrl, drainTimeoutMs, sseHeartbeatMs';
+  'serviceSecret}, publicMqttUrl, drainTimeoutMs, sseHeartbeatMs, ingestWorker (ingest in a worker thread; ' +
+  'default false: slower on 2 cores)';
 
 /** `cloud start`'s options (CLI flag -> meaning), in the order they are shown. */
 export const CLOUD_START_OPTIONS: readonly (readonly [string, string, string?])[] = [

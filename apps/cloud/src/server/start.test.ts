@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { decodeMessage, encodeMessage, type Message } from '@tinyfleet/protocol/messages';
 import mqtt from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { hello, metrics } from '../broker/testing.js';
+import { encode, gradUpdate, hello, metrics } from '../broker/testing.js';
 import { loadConfigFile, resolveConfig } from './config.js';
 import { type RunningCloud, startCloud } from './start.js';
 
@@ -19,11 +19,12 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function start(): Promise<RunningCloud> {
+async function start(extra: { ingestWorker?: boolean } = {}): Promise<RunningCloud> {
   const cloud = await startCloud({
     dataDir: dir,
     httpPort: 0,
     mqtt: { mode: 'embedded', port: 0, wsPort: 0 },
+    ...extra,
   });
   running.push(cloud);
   return cloud;
@@ -112,6 +113,32 @@ describe('startCloud', () => {
   });
 });
 
+describe('ingestWorker', () => {
+  it('ingests gradient updates in a worker thread, acknowledged once stored, and stops it with the cloud', async () => {
+    const cloud = await start({ ingestWorker: true });
+    expect(cloud.ingestor.offloading).toBe(true);
+    const fleet = cloud.store.fleets.create({ name: 'f' });
+    const { gateway, password } = cloud.store.gateways.create({ fleetId: fleet.id, name: 'g' });
+    const gw = await mqtt.connectAsync(cloud.mqttUrl, {
+      clientId: `gw-${gateway.id}`,
+      username: gateway.id,
+      password,
+      reconnectPeriod: 0,
+    });
+    try {
+      const topic = `tf/v1/gw/${gateway.id}/dev/d1/up/grad`;
+      for (const step of [1, 2, 2]) await gw.publishAsync(topic, encode(gradUpdate(7, step)), { qos: 1 });
+    } finally {
+      await gw.endAsync(true);
+    }
+    // Each PUBACK came after the worker's commit: the rows are there, the repeat stored once.
+    expect(cloud.store.gradients.count()).toBe(2);
+    expect(cloud.ingestor.stats).toMatchObject({ stored: 2, duplicate: 1 });
+    await cloud.stop();
+    expect(cloud.ingestor.offloading).toBe(false);
+  });
+});
+
 describe('config', () => {
   it('resolves defaults, reads a file, and refuses unknown keys and half external setups', () => {
     const c = resolveConfig({}, '/srv');
@@ -126,6 +153,11 @@ describe('config', () => {
       httpPort: 9000,
       mqtt: { port: 1883, wsPort: null },
     });
+    writeFileSync(file, JSON.stringify({ ingestWorker: true }));
+    expect(resolveConfig(loadConfigFile(file), '/srv').ingestWorker).toBe(true);
+    expect(c.ingestWorker).toBe(false);
+    writeFileSync(file, JSON.stringify({ ingestWorker: 'yes' }));
+    expect(() => loadConfigFile(file)).toThrow(/ingestWorker/);
     writeFileSync(file, JSON.stringify({ httpPrt: 1 }));
     expect(() => loadConfigFile(file)).toThrow(/httpPrt: unknown field/);
     writeFileSync(file, JSON.stringify({ mqtt: { mode: 'external', url: 'mqtt://x' } }));

@@ -33,6 +33,8 @@ export interface RunningCloud {
   bus: LiveBus;
   ota: OtaService;
   jobs: JobRunner;
+  /** Uplink ingestion (its counters; whether a worker thread takes the gradient updates). */
+  ingestor: Ingestor;
   stop(): Promise<void>;
 }
 
@@ -53,7 +55,13 @@ export async function startCloud(input: CloudConfigInput = {}, log: Log = () => 
   const store = Store.open(join(config.dataDir, 'cloud.db'));
   const bus = new LiveBus();
   const shutdown = new AbortController();
-  const ingestor = new Ingestor({ store, bus, decode: (b) => decodeMessage(b), log });
+  const ingestor = new Ingestor({
+    store,
+    bus,
+    decode: (b) => decodeMessage(b),
+    log,
+    offload: config.ingestWorker,
+  });
   let mqtt: CloudMqtt | undefined;
   let ota: OtaService | undefined;
   try {
@@ -144,6 +152,7 @@ export async function startCloud(input: CloudConfigInput = {}, log: Log = () => 
       bus,
       ota: otaService,
       jobs,
+      ingestor,
       stop,
     };
   } catch (e) {
