@@ -17,9 +17,9 @@
  * answers after each commit with one message for all the batches it held (status codes, and the live
  * events of what it committed when the main thread's bus wants them).
  *
- * Opt-in (`IngestorOptions.offload`): on the 2-core reference machine, where the benchmark's publishers
- * and the broker already keep both cores busy, the hand-off costs more CPU than it frees, and inline
- * ingestion reaches the higher rate. With cores to spare, or slow fsync, the worker keeps the broker's
+ * Opt-in (`IngestorOptions.offload`; `ingestWorker` in the cloud config): on the 2-core reference
+ * machine, where the benchmark's publishers and the broker already keep both cores busy, the hand-off
+ * costs more CPU than it frees, and inline ingestion reaches the higher rate. With cores to spare, or slow fsync, the worker keeps the broker's
  * event loop free of disk waits.
  */
 import { once } from 'node:events';
