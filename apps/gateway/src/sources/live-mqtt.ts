@@ -228,16 +228,17 @@ export class LiveMqttFeed {
   #onMessage(topic: string, payload: Uint8Array, retained: boolean): void {
     this.#stats.received++;
     let read: LiveSample[] | string;
+    let level: 'warn' | 'error' = 'warn';
     try {
       read = readMessage(payload, retained, this.#source);
     } catch (e) {
-      read = `cannot read: ${errorText(e)}`;
-      this.#log.error('live sample message failed', { source: this.source, topic, error: read });
+      read = `cannot read: ${errorText(e)}`; // not a bad message: a fault of ours, logged as an error
+      level = 'error';
     }
     if (typeof read === 'string') {
       this.#stats.rejected++;
       this.#stats.lastRejected = `${topic}: ${read}`;
-      this.#logRejected(topic, read);
+      this.#logRejected(topic, read, level);
       return;
     }
     this.#source.push(read);
@@ -245,7 +246,7 @@ export class LiveMqttFeed {
     this.#stats.samples += read.length;
   }
 
-  #logRejected(topic: string, reason: string): void {
+  #logRejected(topic: string, reason: string, level: 'warn' | 'error'): void {
     const w = this.#logWindow;
     const now = this.#now();
     if (now - w.start >= REJECT_LOG.windowMs) {
@@ -259,7 +260,7 @@ export class LiveMqttFeed {
     w.logged++;
     const unlogged = w.unlogged;
     w.unlogged = 0;
-    this.#log.warn('live sample message rejected', {
+    this.#log[level]('live sample message rejected', {
       source: this.source,
       topic,
       reason,
