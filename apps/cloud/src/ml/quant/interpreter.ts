@@ -7,14 +7,26 @@ import { add, addParams, concat, relu, softmax } from './elementwise.js';
 import { QuantError } from './errors.js';
 import { conv2d, dense, depthwiseConv2d, globalAvgPool, pool, type WeightedArgs } from './kernels.js';
 import { deriveRequant } from './requant.js';
-import { type QGraph, type QNode, type QValue, size } from './types.js';
+import { type QConv, type QDense, type QGraph, type QNode, type QValue, size } from './types.js';
 
-type Step = (values: Map<string, Uint8Array>) => void;
+/** One prepared node: reads its inputs from `values`, sets its output there. */
+export type Step = (values: Map<string, Uint8Array>) => void;
+
+/**
+ * Prepares the step of a weighted op (CONV2D, CONV1D, DEPTHWISE_CONV2D, DENSE) with other loops that
+ * give the same numbers (e.g. ../nas/qeval/fast.ts); every other op keeps the reference kernels.
+ */
+export type WeightedSteps = (n: QConv | QDense, x: QValue, y: QValue) => Step;
 
 export class Interpreter {
+  private readonly weighted: WeightedSteps | undefined;
   private readonly steps: Step[];
 
-  constructor(readonly graph: QGraph) {
+  constructor(
+    readonly graph: QGraph,
+    options: { weighted?: WeightedSteps } = {},
+  ) {
+    this.weighted = options.weighted;
     this.steps = graph.nodes.map((n) => this.prepareNode(n));
   }
 
@@ -53,6 +65,7 @@ export class Interpreter {
       case 'conv1d':
       case 'depthwiseConv2d':
       case 'dense': {
+        if (this.weighted) return this.weighted(n, xv, yv);
         const w = n.weight;
         const requant = Array.from(w.scales, (s) => deriveRequant(xv.q.scale, s, yv.q.scale));
         const args = (x: Uint8Array): WeightedArgs => ({

@@ -6,17 +6,14 @@
  * with four filters at a time; DEPTHWISE_CONV2D sums every channel of a position at once. Every
  * product and partial sum is an integer below 2^53, so the float64 sums are exact and equal the
  * reference's accumulators (PROTOCOL.md §6.3.2-§6.3.4); the requantization is the reference's SRDHM
- * with RDBP in its int32 C form (§6.2.4). Pools, ADD, CONCAT, softmax are the reference kernels. A test
+ * with RDBP in its int32 C form (§6.2.4). Every other op runs the reference interpreter's own step. A test
  * compares every value with the reference on models of every op.
  */
-import { add, addParams, concat, relu, softmax } from '../../quant/elementwise.js';
-import { globalAvgPool, pool } from '../../quant/kernels.js';
+import { Interpreter, type WeightedSteps } from '../../quant/interpreter.js';
 import { deriveRequant, saturate32, srdhm } from '../../quant/requant.js';
-import { type QConv, type QDense, type QGraph, type QNode, type QValue, size } from '../../quant/types.js';
-import { NasError } from '../errors.js';
+import { type QConv, type QDense, type QGraph, size } from '../../quant/types.js';
 
 type Values = Map<string, Uint8Array>;
-type Step = (values: Values) => void;
 
 /**
  * The requantization of one output channel (PROTOCOL.md §6.2.5) with its shifts precomputed; the
@@ -115,185 +112,116 @@ function dotRows(
   }
 }
 
-export class FastInterpreter {
-  private readonly steps: Step[];
-  private readonly inSize: number;
-
-  constructor(readonly graph: QGraph) {
-    this.inSize = size(this.value(graph.input).shape);
-    this.steps = graph.nodes.map((n) => this.prepare(n));
-  }
-
-  private value(name: string): QValue {
-    const v = this.graph.values.get(name);
-    if (!v) throw new NasError('EVAL_FAILED', `unknown value "${name}"`);
-    return v;
-  }
-
-  /** Every value of one sample (input included), as the reference's `runAll`. */
-  runAll(input: Uint8Array): Values {
-    if (input.length !== this.inSize) {
-      throw new NasError('EVAL_FAILED', `input has ${input.length} elements, expected ${this.inSize}`);
-    }
-    const values: Values = new Map([[this.graph.input, input]]);
-    for (const s of this.steps) s(values);
-    return values;
-  }
-
-  run(input: Uint8Array): Uint8Array {
-    return this.runAll(input).get(this.graph.output)!;
-  }
-
-  private prepare(n: QNode): Step {
-    const xv = this.value(n.inputs[0]!);
-    const yv = this.value(n.output);
-    const ySize = size(yv.shape);
-    const x = (vals: Values): Uint8Array => vals.get(n.inputs[0]!)!;
-    const put = (vals: Values, f: (y: Uint8Array) => void): void => {
-      const y = new Uint8Array(ySize);
-      f(y);
-      vals.set(n.output, y);
-    };
-    const xs = xv.shape.length === 2 ? [1, ...xv.shape] : xv.shape;
-    const ys = yv.shape.length === 2 ? [1, ...yv.shape] : yv.shape;
-    switch (n.op) {
-      case 'dense':
-      case 'conv2d':
-      case 'conv1d': {
-        const outC = yv.shape[yv.shape.length - 1]!;
-        const rows = centredRows(n, outC);
-        const k = rows.length / outC;
-        const rq = Array.from(n.weight.scales, (s) => rqOf(xv.q.scale, s, yv.q.scale));
-        const xz = xv.q.zeroPoint;
-        const patch = new Float64Array(k);
-        const bias = n.bias.data;
-        if (n.op === 'dense') {
-          return (vals) =>
-            put(vals, (y) => {
-              const xi = x(vals);
-              for (let i = 0; i < k; i++) patch[i] = xi[i]! - xz;
-              dotRows(patch, k, rows, outC, bias, rq, yv.q.zeroPoint, n, y, 0);
-            });
-        }
-        const [inH, inW, inC] = [xs[0]!, xs[1]!, xs[2]!];
-        const [outH, outW] = [ys[0]!, ys[1]!];
-        const [kh, kw] = n.kernel;
-        const [sh, sw] = n.strides;
-        const [dh, dw] = n.dilation;
+/**
+ * The steps of the weighted ops (quant/interpreter.ts `WeightedSteps`): same numbers as the reference
+ * kernels, other loops (see the top of this file).
+ */
+export const fastWeighted: WeightedSteps = (n, xv, yv) => {
+  const ySize = size(yv.shape);
+  const x = (vals: Values): Uint8Array => vals.get(n.inputs[0]!)!;
+  const put = (vals: Values, f: (y: Uint8Array) => void): void => {
+    const y = new Uint8Array(ySize);
+    f(y);
+    vals.set(n.output, y);
+  };
+  const xs = xv.shape.length === 2 ? [1, ...xv.shape] : xv.shape;
+  const ys = yv.shape.length === 2 ? [1, ...yv.shape] : yv.shape;
+  switch (n.op) {
+    case 'dense':
+    case 'conv2d':
+    case 'conv1d': {
+      const outC = yv.shape[yv.shape.length - 1]!;
+      const rows = centredRows(n, outC);
+      const k = rows.length / outC;
+      const rq = Array.from(n.weight.scales, (s) => rqOf(xv.q.scale, s, yv.q.scale));
+      const xz = xv.q.zeroPoint;
+      const patch = new Float64Array(k);
+      const bias = n.bias.data;
+      if (n.op === 'dense') {
         return (vals) =>
           put(vals, (y) => {
             const xi = x(vals);
-            for (let oy = 0; oy < outH; oy++) {
-              for (let ox = 0; ox < outW; ox++) {
-                let p = 0;
-                for (let ky = 0; ky < kh; ky++) {
-                  const iy = oy * sh - n.pad.top + ky * dh;
-                  for (let kx = 0; kx < kw; kx++, p += inC) {
-                    const ix = ox * sw - n.pad.left + kx * dw;
-                    if (iy < 0 || iy >= inH || ix < 0 || ix >= inW) {
-                      patch.fill(0, p, p + inC);
-                      continue;
-                    }
-                    const base = (iy * inW + ix) * inC;
-                    for (let c = 0; c < inC; c++) patch[p + c] = xi[base + c]! - xz;
-                  }
-                }
-                dotRows(patch, k, rows, outC, bias, rq, yv.q.zeroPoint, n, y, (oy * outW + ox) * outC);
-              }
-            }
+            for (let i = 0; i < k; i++) patch[i] = xi[i]! - xz;
+            dotRows(patch, k, rows, outC, bias, rq, yv.q.zeroPoint, n, y, 0);
           });
       }
-      case 'depthwiseConv2d': {
-        // weights 1HWC: centred per channel; per output position every channel's sum at once
-        const C = xs[2]!;
-        const w = n.weight;
-        const wc = new Float64Array(w.data.length);
-        for (let i = 0; i < wc.length; i++) {
-          wc[i] = w.data[i]! - (w.zeroPoints.length === 1 ? w.zeroPoints[0]! : w.zeroPoints[i % C]!);
-        }
-        const rq = Array.from(w.scales, (s) => rqOf(xv.q.scale, s, yv.q.scale));
-        const one = rq.length === 1;
-        const acc = new Float64Array(C);
-        const xz = xv.q.zeroPoint;
-        const yz = yv.q.zeroPoint;
-        const [inH, inW] = [xs[0]!, xs[1]!];
-        const [outH, outW] = [ys[0]!, ys[1]!];
-        const [kh, kw] = n.kernel;
-        const [sh, sw] = n.strides;
-        const [dh, dw] = n.dilation;
-        return (vals) =>
-          put(vals, (y) => {
-            const xi = x(vals);
-            for (let oy = 0; oy < outH; oy++) {
-              for (let ox = 0; ox < outW; ox++) {
-                acc.fill(0);
-                for (let ky = 0; ky < kh; ky++) {
-                  const iy = oy * sh - n.pad.top + ky * dh;
-                  if (iy < 0 || iy >= inH) continue;
-                  for (let kx = 0; kx < kw; kx++) {
-                    const ix = ox * sw - n.pad.left + kx * dw;
-                    if (ix < 0 || ix >= inW) continue;
-                    const xb = (iy * inW + ix) * C;
-                    const wb = (ky * kw + kx) * C;
-                    for (let c = 0; c < C; c++) acc[c] = acc[c]! + (xi[xb + c]! - xz) * wc[wb + c]!;
+      const [inH, inW, inC] = [xs[0]!, xs[1]!, xs[2]!];
+      const [outH, outW] = [ys[0]!, ys[1]!];
+      const [kh, kw] = n.kernel;
+      const [sh, sw] = n.strides;
+      const [dh, dw] = n.dilation;
+      return (vals) =>
+        put(vals, (y) => {
+          const xi = x(vals);
+          for (let oy = 0; oy < outH; oy++) {
+            for (let ox = 0; ox < outW; ox++) {
+              let p = 0;
+              for (let ky = 0; ky < kh; ky++) {
+                const iy = oy * sh - n.pad.top + ky * dh;
+                for (let kx = 0; kx < kw; kx++, p += inC) {
+                  const ix = ox * sw - n.pad.left + kx * dw;
+                  if (iy < 0 || iy >= inH || ix < 0 || ix >= inW) {
+                    patch.fill(0, p, p + inC);
+                    continue;
                   }
-                }
-                const yb = (oy * outW + ox) * C;
-                for (let c = 0; c < C; c++) {
-                  y[yb + c] = out(n.bias.data[c]! + acc[c]!, rq[one ? 0 : c]!, yz, n.actMin, n.actMax);
+                  const base = (iy * inW + ix) * inC;
+                  for (let c = 0; c < inC; c++) patch[p + c] = xi[base + c]! - xz;
                 }
               }
+              dotRows(patch, k, rows, outC, bias, rq, yv.q.zeroPoint, n, y, (oy * outW + ox) * outC);
             }
-          });
-      }
-      case 'maxPool':
-      case 'avgPool': {
-        const geom = {
-          inH: xs[0]!,
-          inW: xs[1]!,
-          C: xs[2]!,
-          outH: ys[0]!,
-          outW: ys[1]!,
-          window: n.window,
-          strides: n.strides,
-          pad: n.pad,
-        };
-        const kind = n.op === 'maxPool' ? 'max' : 'avg';
-        return (vals) => put(vals, (y) => pool(kind, geom, n, x(vals), y));
-      }
-      case 'globalAvgPool': {
-        const C = xv.shape[xv.shape.length - 1]!;
-        return (vals) => put(vals, (y) => globalAvgPool(size(xv.shape) / C, C, x(vals), y));
-      }
-      case 'relu':
-      case 'relu6':
-        return (vals) => put(vals, (y) => relu(n.op as 'relu' | 'relu6', xv.q, x(vals), y));
-      case 'reshape':
-        return (vals) => {
-          vals.set(n.output, x(vals));
-        };
-      case 'add': {
-        const bv = this.value(n.inputs[1]!);
-        const p = addParams(xv.q, bv.q, yv.q);
-        return (vals) => put(vals, (y) => add(p, xv.q, bv.q, yv.q, x(vals), vals.get(n.inputs[1]!)!, y));
-      }
-      case 'concat': {
-        const ins = n.inputs.map((i) => this.value(i));
-        const positions = ySize / yv.shape[yv.shape.length - 1]!;
-        return (vals) =>
-          put(vals, (y) =>
-            concat(
-              ins.map((v) => ({ x: vals.get(v.name)!, q: v.q, channels: v.shape[v.shape.length - 1]! })),
-              yv.q,
-              positions,
-              y,
-            ),
-          );
-      }
-      case 'softmax': {
-        const row = xv.shape[xv.shape.length - 1]!;
-        return (vals) => put(vals, (y) => softmax(xv.q, row, x(vals), y));
-      }
+          }
+        });
     }
+    case 'depthwiseConv2d': {
+      // weights 1HWC: centred per channel; per output position every channel's sum at once
+      const C = xs[2]!;
+      const w = n.weight;
+      const wc = new Float64Array(w.data.length);
+      for (let i = 0; i < wc.length; i++) {
+        wc[i] = w.data[i]! - (w.zeroPoints.length === 1 ? w.zeroPoints[0]! : w.zeroPoints[i % C]!);
+      }
+      const rq = Array.from(w.scales, (s) => rqOf(xv.q.scale, s, yv.q.scale));
+      const one = rq.length === 1;
+      const acc = new Float64Array(C);
+      const xz = xv.q.zeroPoint;
+      const yz = yv.q.zeroPoint;
+      const [inH, inW] = [xs[0]!, xs[1]!];
+      const [outH, outW] = [ys[0]!, ys[1]!];
+      const [kh, kw] = n.kernel;
+      const [sh, sw] = n.strides;
+      const [dh, dw] = n.dilation;
+      return (vals) =>
+        put(vals, (y) => {
+          const xi = x(vals);
+          for (let oy = 0; oy < outH; oy++) {
+            for (let ox = 0; ox < outW; ox++) {
+              acc.fill(0);
+              for (let ky = 0; ky < kh; ky++) {
+                const iy = oy * sh - n.pad.top + ky * dh;
+                if (iy < 0 || iy >= inH) continue;
+                for (let kx = 0; kx < kw; kx++) {
+                  const ix = ox * sw - n.pad.left + kx * dw;
+                  if (ix < 0 || ix >= inW) continue;
+                  const xb = (iy * inW + ix) * C;
+                  const wb = (ky * kw + kx) * C;
+                  for (let c = 0; c < C; c++) acc[c] = acc[c]! + (xi[xb + c]! - xz) * wc[wb + c]!;
+                }
+              }
+              const yb = (oy * outW + ox) * C;
+              for (let c = 0; c < C; c++) {
+                y[yb + c] = out(n.bias.data[c]! + acc[c]!, rq[one ? 0 : c]!, yz, n.actMin, n.actMax);
+              }
+            }
+          }
+        });
+    }
+  }
+};
+
+/** The reference interpreter with the fast weighted ops. */
+export class FastInterpreter extends Interpreter {
+  constructor(graph: QGraph) {
+    super(graph, { weighted: fastWeighted });
   }
 }
