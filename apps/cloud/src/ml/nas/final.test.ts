@@ -25,17 +25,19 @@ const genome: Genome = {
   seriesLayout: 'temporal',
 };
 
+/** How the tests score a candidate before the final step (grad_norm on 8 samples, cortex-m4 bounds). */
+const scoring = () => ({
+  inputShape: data.inputShape,
+  numClasses: data.numClasses,
+  constraints: constraintsFor(m4),
+  proxies: ['grad_norm'] as const,
+  batch: proxyBatch(data.train, data.inputShape, data.numClasses, 8, 1),
+  seed: 1,
+});
+
 describe('after the search', () => {
   it('trains, quantizes and plans the selected models: int8 close to float, and the artifact fits', async () => {
-    const o = {
-      inputShape: data.inputShape,
-      numClasses: data.numClasses,
-      constraints: constraintsFor(m4),
-      proxies: ['grad_norm'] as const,
-      batch: proxyBatch(data.train, data.inputShape, data.numClasses, 8, 1),
-      seed: 1,
-    };
-    const c = evaluateCandidate(genome, o);
+    const c = evaluateCandidate(genome, scoring());
     const [m] = await finalizeSelection([c], data, { profile: m4, epochs: 4, seed: 1, threads: 1, lr: 0.05 });
     expect(m!.float_accuracy).toBeGreaterThan(0.9);
     expect(Math.abs(m!.quant_accuracy - m!.float_accuracy)).toBeLessThan(0.05);
@@ -98,15 +100,7 @@ describe('pruning genes', () => {
   });
 
   it('prunes after training (one-shot): fewer params and MACs, fine-tuned, and it still fits and plans', async () => {
-    const o = {
-      inputShape: data.inputShape,
-      numClasses: data.numClasses,
-      constraints: constraintsFor(m4),
-      proxies: ['grad_norm'] as const,
-      batch: proxyBatch(data.train, data.inputShape, data.numClasses, 8, 1),
-      seed: 1,
-    };
-    const c = evaluateCandidate(pruned, o);
+    const c = evaluateCandidate(pruned, scoring());
     const [m] = await finalizeSelection([c], data, {
       profile: m4,
       epochs: 4,
