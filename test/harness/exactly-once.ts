@@ -1,11 +1,11 @@
 /**
  * Exactly-once checks of a training session, as comparable summaries: what one device should have
  * produced (from the session's limits, PROTOCOL.md §4.4.2, §4.4.6, §4.4.7) and what the cloud stored of
- * it (metric and gradient rows, and the ingest ledger's ids, §2.5). A test compares the two with toEqual.
+ * it (metric and gradient rows, and the ingest ledger's rows and bits, §2.5). A test compares the two with toEqual.
  */
 import { MsgType } from '@tinyfleet/protocol/constants';
 import { parseDeviceMessageId } from '@tinyfleet/protocol/messages';
-import { type LedgerRow, ledgerKey, readGradients, readMetrics } from './records.js';
+import { type LedgerRow, readGradients, readMetrics, readSeen } from './records.js';
 
 export interface TrainingSummary {
   /** Steps with a TRAIN_METRICS, ascending (a duplicate shows twice). */
@@ -16,7 +16,7 @@ export interface TrainingSummary {
   metricIds: number;
   /** `step/layer` of each GRAD_UPDATE, sorted (a duplicate shows twice). */
   gradients: string[];
-  /** GRAD_UPDATE message ids: distinct, and the same set as the ledger's. */
+  /** GRAD_UPDATE message ids: distinct, each claimed in the ledger (its bit), none with a ledger row. */
   gradientIdsDistinct: boolean;
   gradientIdsInLedger: boolean;
   /** The ids are the device's own (§4.1.5): one boot counter, the message counter growing with the step. */
@@ -65,8 +65,11 @@ export function storedTraining(
   const last = metrics.find((r) => r.step === metricSteps.at(-1));
   const grads = readGradients(cloudDb, o.sessionId).filter((r) => r.device_id === o.deviceId);
   const ids = grads.map((r) => r.msg_id);
-  const ledgerIds = new Set(mine(MsgType.GRAD_UPDATE).map((r) => r.msg_id));
-  const inLedger = (id: string) => ledgerIds.has(ledgerKey(id));
+  const seen = readSeen(cloudDb);
+  const inLedger = (id: string) => {
+    const d = parseDeviceMessageId(Buffer.from(id, 'hex'));
+    return d !== undefined && seen(`${o.gatewayId}/${o.deviceId}`, d.bootCounter, d.counter);
+  };
   const byCounter = grads
     .map((r) => ({ step: r.step, id: parseDeviceMessageId(Buffer.from(r.msg_id, 'hex')) }))
     .sort((a, b) => (a.id?.counter ?? 0) - (b.id?.counter ?? 0));
@@ -78,7 +81,7 @@ export function storedTraining(
     metricIds: mine(MsgType.TRAIN_METRICS).length,
     gradients: grads.map((r) => `${r.step}/${r.layer}`).sort(),
     gradientIdsDistinct: new Set(ids).size === ids.length,
-    gradientIdsInLedger: ledgerIds.size === ids.length && ids.every(inLedger),
+    gradientIdsInLedger: mine(MsgType.GRAD_UPDATE).length === 0 && ids.every(inLedger),
     gradientBoots: new Set(byCounter.map((x) => x.id?.bootCounter ?? -1)).size,
     gradientIdsFollowSteps: byCounter.every((x, i) => i === 0 || (byCounter[i - 1]?.step ?? 0) <= x.step),
   };

@@ -39,6 +39,24 @@ export interface LedgerRow {
 export const readLedger = (cloudDb: string): LedgerRow[] =>
   query<LedgerRow>(cloudDb, 'SELECT sender, msg_id, msg_type FROM ingest_ledger');
 
+/**
+ * Whether the cloud's ledger has claimed a device message id (PROTOCOL.md §4.1.5 item 1) of `sender`:
+ * bit (counter % 48) of its `ingest_seen` row (sender, boot, counter / 48), as
+ * apps/cloud/src/store/repo/ledger.ts keeps them. A GRAD_UPDATE has no `ingest_ledger` row: its gradient
+ * row records it, and this bit its id.
+ */
+export function readSeen(cloudDb: string): (sender: string, boot: number, counter: number) => boolean {
+  const rows = query<{ sender: string; boot: number; block: number; mask: number }>(
+    cloudDb,
+    'SELECT sender, boot, block, mask FROM ingest_seen',
+  );
+  const masks = new Map(rows.map((r) => [`${r.sender}\n${r.boot}\n${r.block}`, r.mask]));
+  return (sender, boot, counter) => {
+    const mask = masks.get(`${sender}\n${boot}\n${Math.floor(counter / 48)}`) ?? 0;
+    return Math.floor(mask / 2 ** (counter % 48)) % 2 === 1;
+  };
+}
+
 /** A message in the gateway's outbox (accepted from a device or made by the gateway, not yet acknowledged). */
 export interface Accepted {
   /** `<gateway>/<device or empty>`, as in the cloud's ledger. */

@@ -63,6 +63,35 @@ describe('LedgerRepo.batch', () => {
   });
 });
 
+describe('LedgerBatch.claimId', () => {
+  it('answers as claim with the id as bytes, and without a ledger row when told not to record', () => {
+    const bytes = (boot: number, counter: number) => deviceMessageId(boot, counter);
+    store.ledger.claim('gw/d1', id(7, 100), 0x25);
+    const answers = store.transaction(() => {
+      const b = store.ledger.batch();
+      const out = [
+        b.claimId('gw/d1', bytes(7, 100), 0x25, 0), // stored by claim: duplicate
+        b.claimId('gw/d1', bytes(7, 101), 0x25, 0, false), // new, not recorded
+        b.claim('gw/d1', id(7, 101), 0x25), // the same id as hex: duplicate within the batch
+        b.claimId('gw/d1', bytes(7, 2 ** 32 - 1), 0x25, 0), // the last counter of a boot
+        b.claimId('gw/d1', new Uint8Array(16).fill(0xab), 0x2a, 0), // a random id
+        b.claimId('gw/d1', new Uint8Array(16).fill(0xab), 0x2a, 0, false), // recorded all the same
+      ];
+      b.write();
+      return out;
+    });
+    expect(answers).toEqual([false, true, false, true, true, false]);
+    for (const i of [id(7, 100), id(7, 101), id(7, 2 ** 32 - 1), 'ab'.repeat(16)]) {
+      expect(store.ledger.claim('gw/d1', i, 0x25)).toBe(false);
+    }
+    // Rows: the first claim, the recorded device id, the random id; not the unrecorded one.
+    expect(store.ledger.count()).toBe(3);
+    expect(store.ledger.claim('gw/d1', id(7, 102), 0x25, 0, false)).toBe(true);
+    expect(store.ledger.claim('gw/d1', id(7, 102), 0x25)).toBe(false);
+    expect(store.ledger.count()).toBe(3);
+  });
+});
+
 describe('bulk inserts', () => {
   it('returns the ids of the rows in order, across statements', () => {
     const base = { sessionId: 's', deviceId: 'd', gatewayId: 'g', layer: 0, updatedCount: 1, tsMs: 0 };

@@ -84,14 +84,12 @@ function sessionFor(store: Store, o: Origin, wireId: number, nowMs: number, batc
 /** Command ids the cloud issues for sessions: `<command>:<session id>:<nonce>` (see ../commander.ts). */
 const SESSION_CID = /^(train\.start|train\.stop|train\.config):([A-Za-z0-9_-]+):/;
 
-/** `idHex`: the message id in hex, when the caller already has it (the ledger key). */
 export function applyMessage(
   store: Store,
   o: Origin,
   m: UplinkMessage,
   raw: Uint8Array,
   nowMs: number,
-  idHex?: string,
   batch?: ApplyBatch,
 ): LiveEvent[] {
   const base = { gatewayId: o.gatewayId, deviceId: o.deviceId ?? null };
@@ -210,30 +208,31 @@ export function applyMessage(
     }
     case 'GRAD_UPDATE': {
       // Stored once, as received; `fields` are decoded from it when read (../../store/repo/gradients.ts).
-      const update = {
+      const row: NewGradientUpdate = {
         sessionId: sessionFor(store, o, m.sessionId, nowMs, batch),
         deviceId: dev,
         gatewayId: o.gatewayId,
-        msgId: idHex ?? hex(m.id),
+        msgId: hex(m.id),
         step: m.step,
         layer: m.layer,
         updatedCount: m.indices.length,
         tsMs: m.ts ?? nowMs,
+        raw,
       };
-      const row = { ...update, raw };
-      const event: LiveEvent | undefined =
-        batch?.events === false
-          ? undefined
-          : { type: 'gradient', update: { id: 0, ...update, fields: gradientFields(m) } };
-      const live = event?.type === 'gradient' ? event.update : undefined;
+      if (batch?.events === false) {
+        if (batch.gradients) {
+          batch.gradients.rows.push(row);
+          batch.gradients.events.push(undefined);
+        } else store.gradients.insert(row);
+        return NONE;
+      }
+      const { raw: _, ...update } = row;
+      const live = { id: 0, ...update, fields: gradientFields(m) };
       if (batch?.gradients) {
         batch.gradients.rows.push(row);
         batch.gradients.events.push(live);
-      } else {
-        const id = store.gradients.insert(row);
-        if (live) live.id = id;
-      }
-      return event ? [event] : NONE;
+      } else live.id = store.gradients.insert(row);
+      return [{ type: 'gradient', update: live }];
     }
     case 'GW_COMMAND_RESULT': {
       const ota = applyOtaCommandResult(store, o, m, nowMs); // `ota.job` results (PROTOCOL.md §4.7.2)

@@ -261,25 +261,32 @@ export class Ingestor {
     return outcomes;
   }
 
-  /** One message: its ledger claim, then its effect (PROTOCOL.md §2.5 items 1 and 2). */
+  /**
+   * One message: its ledger claim, then its effect (PROTOCOL.md §2.5 items 1 and 2). With `ledger`, the
+   * batch's claims (written at the end of the batch); without, claimed in the store at once.
+   */
   #apply(
     item: MsgItem,
     now: number,
     live: LiveEvent[] | undefined,
     batch: ApplyBatch,
-    ledger: Pick<LedgerBatch, 'claim'> = this.#o.store.ledger,
+    ledger?: LedgerBatch,
   ): IngestOutcome {
     const { store } = this.#o;
     const { origin, msg, raw } = item;
     // PROTOCOL.md §2.5 item 1: an uplink is identified by (gw, dev or none, id). Heartbeats (QoS 0, no
     // outbox) only refresh "last seen", which is idempotent, so they stay out of the ledger.
-    let idHex: string | undefined;
     if (msg.type !== 'HEARTBEAT') {
-      idHex = hex(msg.id);
       const sender = `${origin.gatewayId}/${origin.deviceId ?? ''}`;
-      if (!ledger.claim(sender, idHex, MsgType[msg.type as MsgTypeName], now)) return DUPLICATE;
+      const type = MsgType[msg.type as MsgTypeName];
+      // A GRAD_UPDATE's row in `gradient_updates` records it (sender, id): no ledger row besides its bit.
+      const record = msg.type !== 'GRAD_UPDATE';
+      const fresh = ledger
+        ? ledger.claimId(sender, msg.id, type, now, record)
+        : store.ledger.claim(sender, hex(msg.id), type, now, record);
+      if (!fresh) return DUPLICATE;
     }
-    const events = applyMessage(store, origin, msg, raw, now, idHex, batch);
+    const events = applyMessage(store, origin, msg, raw, now, batch);
     if (live) for (const e of events) live.push(e);
     return STORED;
   }

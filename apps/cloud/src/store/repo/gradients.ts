@@ -111,8 +111,9 @@ export class GradientRepo {
 
   /** Insert updates in this order, in a few statements (../bulk.ts); call inside the ingest transaction. */
   insertMany(us: readonly NewGradientUpdate[]): number[] {
-    return this.#insert(
-      us.map((u) => [
+    const values: unknown[] = [];
+    for (const u of us) {
+      values.push(
         u.sessionId,
         u.deviceId,
         u.gatewayId,
@@ -122,8 +123,9 @@ export class GradientRepo {
         u.updatedCount,
         u.tsMs,
         u.raw,
-      ]),
-    );
+      );
+    }
+    return this.#insert(values);
   }
 
   get(id: number): GradientUpdate | undefined {

@@ -1,9 +1,12 @@
 /**
  * The ingest ledger: each (sender, message id) is processed once (PROTOCOL.md §2.5 item 2).
  *
- * Two tables since migration 7. `ingest_ledger` records every processed uplink (sender, id, type, time)
+ * Two tables since migration 7. `ingest_ledger` records the processed uplinks (sender, id, type, time)
  * in arrival order: an append-only table, so a batch of messages adds rows to one page at the end of
- * its B-tree. Whether an id was seen is answered by:
+ * its B-tree. A GRAD_UPDATE, the bulk of the traffic, has no row there: its own row in
+ * `gradient_updates` (gateway, device, message id) records it, written in the same transaction as its
+ * bit (bench:ingest: one row and one message id in hex less per update). Whether an id was seen is
+ * answered by:
  * - for a device id (8 bytes, PROTOCOL.md §4.1.5 item 1: boot counter, message counter), a bit of
  *   `ingest_seen`: one row per (sender, boot, counter / BLOCK_BITS), whose integer `mask` holds a bit per
  *   counter. A batch sets bits in the current row of each device it holds (one small row each, updated
@@ -97,8 +100,11 @@ export class LedgerRepo {
   /**
    * Claim a message. True the first time, false for a duplicate. Must run in the same transaction as the
    * writes it guards, so a crash cannot record the id without the data or the data without the id.
+   * `record` false: no `ingest_ledger` row for a device id, whose bit is still set, for a message whose
+   * own row records it (a GRAD_UPDATE's row in `gradient_updates`: gateway, device, message id). A random
+   * id is always recorded: its row is what tells it was seen.
    */
-  claim(sender: string, msgId: string, msgType: number, nowMs = Date.now()): boolean {
+  claim(sender: string, msgId: string, msgType: number, nowMs = Date.now(), record = true): boolean {
     const key = ledgerKey(msgId);
     if (msgId.length !== 16) return this.#appendOnce.run(sender, key, msgType, nowMs).changes === 1;
     const { boot, block, mask } = seenBit(key);
@@ -109,7 +115,7 @@ export class LedgerRepo {
     ) {
       return false;
     }
-    this.#append.run(sender, key, msgType, nowMs);
+    if (record) this.#append.run(sender, key, msgType, nowMs);
     return true;
   }
 
@@ -119,22 +125,29 @@ export class LedgerRepo {
   }
 }
 
-type LedgerRow = [sender: string, key: string, msgType: number, receivedMs: number];
-
 interface LedgerIo {
   seen(sender: string, boot: number, block: number): number | undefined;
   putSeen(sender: string, boot: number, block: number, mask: number): void;
-  append(rows: LedgerRow[]): void;
+  /** Ledger rows, flat: sender, key, type, time, then the next row's. */
+  append(values: unknown[]): void;
 }
 
 /** One `ingest_seen` row as a batch sees it. */
 interface SeenRow {
-  sender: string;
   boot: number;
   block: number;
   mask: number;
   changed: boolean;
 }
+
+const u32le = (b: Uint8Array, at: number) =>
+  ((b[at] as number) |
+    ((b[at + 1] as number) << 8) |
+    ((b[at + 2] as number) << 16) |
+    ((b[at + 3] as number) << 24)) >>>
+  0;
+
+const hexOf = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 
 /**
  * The claims of one transaction (LedgerRepo.batch): the same answers as `claim`, message by message, with
@@ -144,8 +157,9 @@ interface SeenRow {
 export class LedgerBatch {
   readonly #repo: LedgerRepo;
   readonly #io: LedgerIo;
-  readonly #seen = new Map<string, SeenRow>();
-  #rows: LedgerRow[] = [];
+  /** The `ingest_seen` rows this batch has read, by sender (a device has one or two per batch). */
+  readonly #seen = new Map<string, SeenRow[]>();
+  #rows: unknown[] = [];
 
   constructor(repo: LedgerRepo, io: LedgerIo) {
     this.#repo = repo;
@@ -153,30 +167,60 @@ export class LedgerBatch {
   }
 
   /** `LedgerRepo.claim`: true the first time (counting this batch's earlier claims), false for a duplicate. */
-  claim(sender: string, msgId: string, msgType: number, nowMs = Date.now()): boolean {
+  claim(sender: string, msgId: string, msgType: number, nowMs = Date.now(), record = true): boolean {
     // Random ids (rare: gateway messages) go through the unique index at once.
     if (msgId.length !== 16) return this.#repo.claim(sender, msgId, msgType, nowMs);
-    const key = ledgerKey(msgId);
-    const { boot, block, mask } = seenBit(key);
-    const k = `${sender}\n${boot}\n${block}`;
-    let row = this.#seen.get(k);
+    const { boot, block, mask } = seenBit(ledgerKey(msgId));
+    return this.#claim(sender, boot, block, mask, record ? msgId : undefined, msgType, nowMs);
+  }
+
+  /** `claim` with the message id as bytes (PROTOCOL.md §4.1.5): no hex for a device id's bit. */
+  claimId(sender: string, id: Uint8Array, msgType: number, nowMs: number, record = true): boolean {
+    if (id.length !== 8) return this.#repo.claim(sender, hexOf(id), msgType, nowMs);
+    // §4.1.5 item 1: boot counter u32 LE, then message counter u32 LE (as seenBit reads the ledger key).
+    const counter = u32le(id, 4);
+    const bit = counter % BLOCK_BITS;
+    const block = (counter - bit) / BLOCK_BITS;
+    return this.#claim(sender, u32le(id, 0), block, 2 ** bit, record ? id : undefined, msgType, nowMs);
+  }
+
+  #claim(
+    sender: string,
+    boot: number,
+    block: number,
+    mask: number,
+    id: string | Uint8Array | undefined,
+    msgType: number,
+    nowMs: number,
+  ): boolean {
+    let rows = this.#seen.get(sender);
+    if (!rows) {
+      rows = [];
+      this.#seen.set(sender, rows);
+    }
+    let row: SeenRow | undefined;
+    for (const r of rows) if (r.boot === boot && r.block === block) row = r;
     if (!row) {
-      row = { sender, boot, block, mask: this.#io.seen(sender, boot, block) ?? 0, changed: false };
-      this.#seen.set(k, row);
+      row = { boot, block, mask: this.#io.seen(sender, boot, block) ?? 0, changed: false };
+      rows.push(row);
     }
     // Bit test on up to 48 bits (bitwise operators would cut to 32).
     if (Math.floor(row.mask / mask) % 2 === 1) return false;
     row.mask += mask;
     row.changed = true;
-    this.#rows.push([sender, key, msgType, nowMs]);
+    if (id !== undefined) {
+      this.#rows.push(sender, ledgerKey(typeof id === 'string' ? id : hexOf(id)), msgType, nowMs);
+    }
     return true;
   }
 
   /** Write what the claims recorded. */
   write(): void {
-    for (const r of this.#seen.values()) {
-      if (r.changed) this.#io.putSeen(r.sender, r.boot, r.block, r.mask);
-      r.changed = false;
+    for (const [sender, rows] of this.#seen) {
+      for (const r of rows) {
+        if (r.changed) this.#io.putSeen(sender, r.boot, r.block, r.mask);
+        r.changed = false;
+      }
     }
     if (this.#rows.length > 0) this.#io.append(this.#rows);
     this.#rows = [];
