@@ -112,6 +112,25 @@ function dotRows(
   }
 }
 
+/** A convolution's sizes as plain numbers, read once when the step is built (locals of its hot loops). */
+function geometry(n: QConv, xs: readonly number[], ys: readonly number[]) {
+  return {
+    inH: xs[0]!,
+    inW: xs[1]!,
+    inC: xs[2]!,
+    outH: ys[0]!,
+    outW: ys[1]!,
+    kh: n.kernel[0],
+    kw: n.kernel[1],
+    sh: n.strides[0],
+    sw: n.strides[1],
+    dh: n.dilation[0],
+    dw: n.dilation[1],
+    top: n.pad.top,
+    left: n.pad.left,
+  };
+}
+
 /**
  * The steps of the weighted ops (quant/interpreter.ts `WeightedSteps`): same numbers as the reference
  * kernels, other loops (see the top of this file).
@@ -145,11 +164,7 @@ export const fastWeighted: WeightedSteps = (n, xv, yv) => {
             dotRows(patch, k, rows, outC, bias, rq, yv.q.zeroPoint, n, y, 0);
           });
       }
-      const [inH, inW, inC] = [xs[0]!, xs[1]!, xs[2]!];
-      const [outH, outW] = [ys[0]!, ys[1]!];
-      const [kh, kw] = n.kernel;
-      const [sh, sw] = n.strides;
-      const [dh, dw] = n.dilation;
+      const { inH, inW, inC, outH, outW, kh, kw, sh, sw, dh, dw, top, left } = geometry(n, xs, ys);
       return (vals) =>
         put(vals, (y) => {
           const xi = x(vals);
@@ -157,9 +172,9 @@ export const fastWeighted: WeightedSteps = (n, xv, yv) => {
             for (let ox = 0; ox < outW; ox++) {
               let p = 0;
               for (let ky = 0; ky < kh; ky++) {
-                const iy = oy * sh - n.pad.top + ky * dh;
+                const iy = oy * sh - top + ky * dh;
                 for (let kx = 0; kx < kw; kx++, p += inC) {
-                  const ix = ox * sw - n.pad.left + kx * dw;
+                  const ix = ox * sw - left + kx * dw;
                   if (iy < 0 || iy >= inH || ix < 0 || ix >= inW) {
                     patch.fill(0, p, p + inC);
                     continue;
@@ -175,7 +190,7 @@ export const fastWeighted: WeightedSteps = (n, xv, yv) => {
     }
     case 'depthwiseConv2d': {
       // weights 1HWC: centred per channel; per output position every channel's sum at once
-      const C = xs[2]!;
+      const { inH, inW, inC: C, outH, outW, kh, kw, sh, sw, dh, dw, top, left } = geometry(n, xs, ys);
       const w = n.weight;
       const wc = new Float64Array(w.data.length);
       for (let i = 0; i < wc.length; i++) {
@@ -186,11 +201,6 @@ export const fastWeighted: WeightedSteps = (n, xv, yv) => {
       const acc = new Float64Array(C);
       const xz = xv.q.zeroPoint;
       const yz = yv.q.zeroPoint;
-      const [inH, inW] = [xs[0]!, xs[1]!];
-      const [outH, outW] = [ys[0]!, ys[1]!];
-      const [kh, kw] = n.kernel;
-      const [sh, sw] = n.strides;
-      const [dh, dw] = n.dilation;
       return (vals) =>
         put(vals, (y) => {
           const xi = x(vals);
@@ -198,10 +208,10 @@ export const fastWeighted: WeightedSteps = (n, xv, yv) => {
             for (let ox = 0; ox < outW; ox++) {
               acc.fill(0);
               for (let ky = 0; ky < kh; ky++) {
-                const iy = oy * sh - n.pad.top + ky * dh;
+                const iy = oy * sh - top + ky * dh;
                 if (iy < 0 || iy >= inH) continue;
                 for (let kx = 0; kx < kw; kx++) {
-                  const ix = ox * sw - n.pad.left + kx * dw;
+                  const ix = ox * sw - left + kx * dw;
                   if (ix < 0 || ix >= inW) continue;
                   const xb = (iy * inW + ix) * C;
                   const wb = (ky * kw + kx) * C;
