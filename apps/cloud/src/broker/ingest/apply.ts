@@ -4,6 +4,7 @@
  * transaction has committed.
  */
 
+import { messageIdHex } from '@tinyfleet/protocol/messages';
 import { applyOtaCommandResult, applyOtaStatus, blockRequestEvent } from '../../ota/index.js';
 import {
   type EventLevel,
@@ -212,7 +213,7 @@ export function applyMessage(
         sessionId: sessionFor(store, o, m.sessionId, nowMs, batch),
         deviceId: dev,
         gatewayId: o.gatewayId,
-        msgId: hex(m.id),
+        msgId: messageIdHex(m.id),
         step: m.step,
         layer: m.layer,
         updatedCount: m.indices.length,

@@ -14,6 +14,7 @@
  */
 import { MsgType, type MsgTypeName } from '@tinyfleet/protocol/constants';
 import { isProtocolError } from '@tinyfleet/protocol/errors';
+import { messageIdHex } from '@tinyfleet/protocol/messages';
 import type { LedgerBatch, LiveBus, LiveEvent, Store } from '../../store/index.js';
 import { type ApplyBatch, applyMessage, type Origin, writeGradients } from './apply.js';
 import { GroupCommit, type Release } from './group-commit.js';
@@ -57,7 +58,6 @@ type MsgItem = Extract<Item, { kind: 'msg' }>;
 /** Stream telemetry, group-committed (./group-commit.ts); other types commit with synchronous=FULL. */
 const LAZY = new Set<UplinkMessage['type']>(['GRAD_UPDATE', 'TRAIN_METRICS', 'HEARTBEAT', 'LOG']);
 
-const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 const STORED: IngestOutcome = Object.freeze({ status: 'stored' });
@@ -283,7 +283,7 @@ export class Ingestor {
       const record = msg.type !== 'GRAD_UPDATE';
       const fresh = ledger
         ? ledger.claimId(sender, msg.id, type, now, record)
-        : store.ledger.claim(sender, hex(msg.id), type, now, record);
+        : store.ledger.claim(sender, messageIdHex(msg.id), type, now, record);
       if (!fresh) return DUPLICATE;
     }
     const events = applyMessage(store, origin, msg, raw, now, batch);

@@ -16,6 +16,7 @@
  * - for any other id (16 random bytes, §4.1.5 item 2), a unique index on the ledger rows that have one.
  * Both are exact sets: out-of-order, replayed and repeated ids are all told apart.
  */
+import { messageIdHex } from '@tinyfleet/protocol/messages';
 import { bulkInsert } from '../bulk.js';
 import type { Db } from '../db.js';
 
@@ -147,8 +148,6 @@ const u32le = (b: Uint8Array, at: number) =>
     ((b[at + 3] as number) << 24)) >>>
   0;
 
-const hexOf = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
-
 /**
  * The claims of one transaction (LedgerRepo.batch): the same answers as `claim`, message by message, with
  * the writes held until `write`, which must run in the same transaction, before it commits. If the
@@ -176,7 +175,7 @@ export class LedgerBatch {
 
   /** `claim` with the message id as bytes (PROTOCOL.md §4.1.5): no hex for a device id's bit. */
   claimId(sender: string, id: Uint8Array, msgType: number, nowMs: number, record = true): boolean {
-    if (id.length !== 8) return this.#repo.claim(sender, hexOf(id), msgType, nowMs);
+    if (id.length !== 8) return this.#repo.claim(sender, messageIdHex(id), msgType, nowMs);
     // §4.1.5 item 1: boot counter u32 LE, then message counter u32 LE (as seenBit reads the ledger key).
     const counter = u32le(id, 4);
     const bit = counter % BLOCK_BITS;
@@ -209,7 +208,7 @@ export class LedgerBatch {
     row.mask += mask;
     row.changed = true;
     if (id !== undefined) {
-      this.#rows.push(sender, ledgerKey(typeof id === 'string' ? id : hexOf(id)), msgType, nowMs);
+      this.#rows.push(sender, ledgerKey(typeof id === 'string' ? id : messageIdHex(id)), msgType, nowMs);
     }
     return true;
   }
