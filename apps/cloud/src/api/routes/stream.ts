@@ -1,5 +1,6 @@
 /**
- * `/v1/stream`: server-sent events of what ingestion commits: `presence`, `metrics`, `gradient`, and OTA
+ * `/v1/stream`: server-sent events of what ingestion commits: `presence` (a gateway or device going online
+ * or offline; once per change), `metrics`, `gradient`, and OTA
  * progress `ota` (campaign and execution changes, apps/cloud/src/ota) and `job` (cloud jobs: queued,
  * progress lines, end; apps/cloud/src/jobs). A comment
  * line every heartbeat period keeps proxies from closing an idle stream. A client that falls too far

@@ -99,7 +99,8 @@ export function applyMessage(
     case 'GW_STATUS': {
       // PROTOCOL.md §2.3 item 5: keep the newest connection's status; a late will of an older connection
       // (smaller `since`) must not undo it, nor may a reordered "online" undo its own connection's end.
-      const prev = store.gateways.get(o.gatewayId)?.status;
+      const gateway = store.gateways.get(o.gatewayId);
+      const prev = gateway?.status;
       const prevSince = typeof prev?.since === 'number' ? prev.since : -1;
       if (m.since < prevSince) return [];
       if (m.since === prevSince && prev?.online === false && m.online) return [];
@@ -112,10 +113,12 @@ export function applyMessage(
       if (m.uptimeMs !== undefined) status.uptimeMs = m.uptimeMs;
       if (m.outbox !== undefined) status.outbox = m.outbox;
       if (!store.gateways.setPresence(o.gatewayId, m.online, status, nowMs)) return [];
-      const events: LiveEvent[] = [
-        { type: 'presence', gatewayId: o.gatewayId, online: m.online, tsMs: nowMs },
-      ];
-      if (!m.online) store.devices.markGatewayOffline(o.gatewayId);
+      // The stream announces changes of presence, not every status a gateway sends.
+      const events: LiveEvent[] =
+        gateway?.online === m.online
+          ? []
+          : [{ type: 'presence', gatewayId: o.gatewayId, online: m.online, tsMs: nowMs }];
+      // Device presence changes first (setLinked reports a change only), then the rest goes offline too.
       for (const d of m.devices ?? []) {
         const linked = m.online && d.linked;
         if (store.devices.setLinked(d.deviceId, linked, d.lastSeen ?? null)) {
@@ -128,6 +131,7 @@ export function applyMessage(
           });
         }
       }
+      if (!m.online) store.devices.markGatewayOffline(o.gatewayId);
       return events;
     }
     case 'HELLO': {

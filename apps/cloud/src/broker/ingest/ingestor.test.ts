@@ -96,6 +96,37 @@ describe('Ingestor', () => {
     }
   });
 
+  it('announces device presence once per change: HELLO, then GW_STATUS listing the device, then offline', async () => {
+    const bus = new LiveBus();
+    const presence: string[] = [];
+    bus.subscribe((e) => {
+      if (e.type === 'presence') presence.push(`${e.deviceId ?? 'gateway'} ${e.online ? 'on' : 'off'}`);
+    });
+    ingestor = new Ingestor({ store, bus, decode: (b) => decodeMessage(b) });
+    const status = (ts: number, online: boolean, linked: boolean) =>
+      encode({
+        type: 'GW_STATUS',
+        id: new Uint8Array(16).fill(ts),
+        ts,
+        since: 1,
+        online,
+        gatewayVersion: '0.1.0',
+        uptimeMs: 1,
+        outbox: 0,
+        devices: [{ deviceId: 'd1', linked, lastSeen: ts }],
+      });
+    const topic = `tf/v1/gw/${gw}/status`;
+    await ingestor.accept(gw, topic, status(1, true, false));
+    await ingestor.accept(gw, up('hello'), encode(hello('d1')));
+    await ingestor.accept(gw, topic, status(2, true, true)); // already online since its HELLO
+    await ingestor.accept(gw, topic, status(3, true, true));
+    await ingestor.accept(gw, topic, status(4, false, false)); // the gateway's will: its devices go too
+    expect(presence).toEqual(['gateway on', 'd1 on', 'gateway off', 'd1 off']);
+    const d1 = store.devices.get('d1');
+    expect(d1?.online).toBe(false);
+    expect(d1?.lastSeenMs).toBeGreaterThan(4); // the HELLO's time: "last seen" never moves back
+  });
+
   it('reports failure (so no PUBACK is sent) when the store cannot commit', async () => {
     store.close();
     expect(await ingestor.accept(gw, up('metrics'), encode(metrics(1, 1)))).toMatchObject({

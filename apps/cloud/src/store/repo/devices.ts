@@ -48,6 +48,7 @@ export class DeviceRepo {
   readonly #seen;
   readonly #offlineByGateway;
   readonly #linked;
+  readonly #linkedSeen;
 
   constructor(db: Db) {
     // A device that moves to another gateway follows it (and that gateway's fleet).
@@ -83,9 +84,11 @@ export class DeviceRepo {
     this.#seen = db.prepare<[number, number, string]>(
       'UPDATE devices SET online = ?, last_seen_ms = ? WHERE id = ?',
     );
-    this.#linked = db.prepare<{ id: string; on: number; seen: number | null }>(
-      `UPDATE devices SET online = @on, last_seen_ms = CASE WHEN @seen IS NULL THEN last_seen_ms
-         ELSE max(coalesce(last_seen_ms, 0), @seen) END WHERE id = @id`,
+    this.#linked = db.prepare<{ id: string; on: number }>(
+      'UPDATE devices SET online = @on WHERE id = @id AND online <> @on',
+    );
+    this.#linkedSeen = db.prepare<{ id: string; seen: number }>(
+      'UPDATE devices SET last_seen_ms = max(coalesce(last_seen_ms, 0), @seen) WHERE id = @id',
     );
     this.#offlineByGateway = db.prepare<[string]>('UPDATE devices SET online = 0 WHERE gateway_id = ?');
   }
@@ -148,9 +151,15 @@ export class DeviceRepo {
     return this.#seen.run(1, nowMs, id).changes === 1;
   }
 
-  /** Presence as a gateway reports it in GW_STATUS (PROTOCOL.md §4.7.1). False for an unknown device. */
+  /**
+   * Presence as a gateway reports it in GW_STATUS (PROTOCOL.md §4.7.1). True when it changed the device's
+   * online flag; false when the flag was already so (a HELLO marks its device online) or the device is
+   * unknown. `seenMs` only ever moves "last seen" forward.
+   */
   setLinked(id: string, linked: boolean, seenMs: number | null): boolean {
-    return this.#linked.run({ id, on: linked ? 1 : 0, seen: seenMs }).changes === 1;
+    const changed = this.#linked.run({ id, on: linked ? 1 : 0 }).changes === 1;
+    if (seenMs !== null) this.#linkedSeen.run({ id, seen: seenMs });
+    return changed;
   }
 
   /** When a gateway goes offline, its devices cannot be reached either. */
