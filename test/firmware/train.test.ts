@@ -134,6 +134,7 @@ const SESSIONS: readonly SessionSpec[] = [
       gradEvery: 1,
       gradKind: 'GRADIENT',
       maxSamples: 12,
+      metricsEvery: 3, // §4.4.6: steps 3 (the mean of 9 samples) and 4 (the last: 3 samples)
     },
   },
   {
@@ -142,7 +143,7 @@ const SESSIONS: readonly SessionSpec[] = [
     perBatch: 4,
     // the reference's config as the device merges it: TRAIN_START over the TRAIN record (§4.4.2, §5.7)
     config: sessionConfig(RECORD, { ...START_SGD, sessionId: 9 }),
-    start: { ...START_SGD, gradEvery: 1 },
+    start: { ...START_SGD, gradEvery: 1, metricsEvery: 5 }, // the steps after the last fifth: no report
     differsFrom: [
       { rounding: 'NEAREST' },
       { updateRule: 'STANDARDIZED' },
@@ -214,13 +215,15 @@ async function runSession(gw: Gateway, seen: () => string, s: SessionSpec): Prom
     ),
   );
   const gradCount = wants.reduce((n, w) => n + w.gradUpdates.length, 0);
+  const reports = reported(s, wants);
   await waitFor(
     () =>
-      of(gw, 'TRAIN_METRICS', s.sid).length >= steps && of(gw, 'GRAD_UPDATE', s.sid).length >= gradCount
+      of(gw, 'TRAIN_METRICS', s.sid).length >= reports.length &&
+      of(gw, 'GRAD_UPDATE', s.sid).length >= gradCount
         ? true
         : undefined,
     WAIT_MS,
-    `${steps} TRAIN_METRICS and ${gradCount} GRAD_UPDATEs`,
+    `${reports.length} TRAIN_METRICS and ${gradCount} GRAD_UPDATEs`,
     seen,
   );
   const metrics = of(gw, 'TRAIN_METRICS', s.sid);
@@ -242,15 +245,16 @@ async function runSession(gw: Gateway, seen: () => string, s: SessionSpec): Prom
       bytesOf(grads),
     );
   }
-  for (const want of wants) {
+  expect(metrics.map((m) => m.step).sort((a, b) => (a as number) - (b as number))).toEqual(
+    reports.map((r) => r.step),
+  );
+  for (const want of reports) {
     const got = metrics.find((m) => m.step === want.step);
     expect(got, `TRAIN_METRICS step ${want.step}`).toBeDefined();
-    expect({ n: got!.samplesSeen, loss: got!.loss, acc: got!.accuracy, ur: got!.updateRate }).toEqual({
-      n: want.samplesSeen,
-      loss: f32(want.loss),
-      acc: f32(want.accuracy),
-      ur: f32(want.updateRate),
-    });
+    const { step, samplesSeen: n, loss, accuracy: acc, updateRate: ur } = got!;
+    expect({ step, n, loss, acc, ur }).toEqual(want);
+  }
+  for (const want of wants) {
     const mine = grads.filter((g) => g.step === want.step);
     expect(mine.length, `GRAD_UPDATEs of step ${want.step}`).toBe(want.gradUpdates.length);
     for (const w of want.gradUpdates) {
@@ -272,6 +276,48 @@ async function runSession(gw: Gateway, seen: () => string, s: SessionSpec): Prom
       );
     }
   }
+}
+
+/**
+ * The TRAIN_METRICS a session owes (§4.4.6): after every `me`-th step and after the last step of a
+ * session that ends (at `smax`), each with the mean loss and accuracy over the samples since the previous
+ * report, in float32 as the device sums them (loss x batch size per step, then / samples).
+ */
+function reported(
+  s: SessionSpec,
+  wants: ReadonlyArray<{
+    step: number;
+    samplesSeen: number;
+    loss: number;
+    accuracy: number;
+    updateRate: number;
+  }>,
+) {
+  const me = (s.start.metricsEvery as number | undefined) ?? 1;
+  const ends = s.start.maxSamples !== undefined;
+  const out: { step: number; n: number; loss: number; acc: number; ur: number }[] = [];
+  let loss = 0;
+  let correct = 0;
+  let n = 0;
+  for (const [k, w] of wants.entries()) {
+    const bs = w.samplesSeen - (k > 0 ? wants[k - 1]!.samplesSeen : 0);
+    loss = f32(loss + f32(f32(w.loss) * bs));
+    correct += Math.round(w.accuracy * bs);
+    n += bs;
+    if (w.step % me === 0 || (ends && k === wants.length - 1)) {
+      out.push({
+        step: w.step,
+        n: w.samplesSeen,
+        loss: f32(loss / n),
+        acc: f32(correct / n),
+        ur: f32(w.updateRate),
+      });
+      loss = 0;
+      correct = 0;
+      n = 0;
+    }
+  }
+  return out;
 }
 
 /** The training contract every device must meet (vmcu, QEMU image). */

@@ -31,14 +31,28 @@ export function describeCommandResult(deviceId: string | null, message: string):
   return `${who}: ${command} failed: ${name}${text ? ` (${text})` : ''}`;
 }
 
-function describeStreamEvent(e: StreamEvent): string | undefined {
+/**
+ * A device's TRAIN_METRICS loss and accuracy are means over the samples since its previous report
+ * (PROTOCOL.md §4.4.6): how many, from the samples seen at each report of the session.
+ */
+function windowOf(seen: Map<string, number>, d: Record<string, unknown>, samples: unknown): string {
+  if (typeof samples !== 'number') return '';
+  const key = `${d.sessionId}/${d.deviceId}`;
+  const before = seen.get(key) ?? 0;
+  seen.set(key, samples);
+  return samples > before ? ` over ${samples - before} samples` : '';
+}
+
+/** The live line of one stream event; `seen`: samples at each device's last metrics, kept by the caller. */
+export function describeStreamEvent(e: StreamEvent, seen: Map<string, number>): string | undefined {
   const d = (e.data ?? {}) as Record<string, unknown>;
   switch (e.event) {
     case 'presence':
       return `presence  ${d.deviceId ? `device ${d.deviceId}` : `gateway ${d.gatewayId}`} ${d.online ? 'online' : 'offline'}`;
     case 'metrics': {
       const v = (d.values ?? {}) as Record<string, unknown>;
-      return `metrics   ${d.deviceId} step ${d.step}: loss ${num(v.loss)} acc ${num(v.accuracy)} update rate ${num(v.updateRate, 3)} samples ${v.samplesSeen ?? '-'}`;
+      const window = windowOf(seen, d, v.samplesSeen);
+      return `metrics   ${d.deviceId} step ${d.step}: loss ${num(v.loss)} acc ${num(v.accuracy)}${window}, update rate ${num(v.updateRate, 3)}, samples ${v.samplesSeen ?? '-'}`;
     }
     case 'gradient':
       return `gradient  ${d.deviceId} step ${d.step} layer ${d.layer}: ${d.updatedCount} structures`;
@@ -68,12 +82,13 @@ export function watchSite(
   o: { summaryEveryMs?: number } = {},
 ): Watcher {
   const out = (s: string) => print(`${time()} ${s}`);
+  const samplesSeen = new Map<string, number>(); // per session and device, at its last metrics
   const stream = openStream({
     url: () => site.cloud.cloud.httpUrl,
     token: site.cloud.adminToken,
     types: ['presence', 'metrics', 'gradient', 'ota'],
     onEvent: (e) => {
-      const line = describeStreamEvent(e);
+      const line = describeStreamEvent(e, samplesSeen);
       if (line) out(line);
     },
   });

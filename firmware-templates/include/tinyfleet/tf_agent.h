@@ -143,6 +143,8 @@ typedef struct tf_agent_session {
   uint32_t input_bytes;
   bool metrics_pending, status_pending;
   uint32_t grad_layer, grad_row; /**< next GRAD_UPDATE rows to send; grad_layer >= layer count: none */
+  float win_loss;                /**< §4.4.6: loss summed over the samples since the last TRAIN_METRICS */
+  uint32_t win_correct, win_n;   /**< and how many of those samples, classified correctly and in all */
   tf_msg_train_metrics_t metrics;
 } tf_agent_session_t;
 

@@ -131,6 +131,7 @@ typedef struct tf_train {
 typedef struct tf_train_step {
   float loss, acc, ur;
   uint32_t samples;
+  uint32_t correct; /**< samples of the step classified correctly (acc = correct / samples) */
 } tf_train_step_t;
 
 /**

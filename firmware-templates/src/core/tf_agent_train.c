@@ -437,6 +437,9 @@ static void run_step(tf_agent_t *a) {
   }
   s->step++;
   s->n += bs;
+  s->win_loss += r.loss * (float)bs; /* §4.4.6: loss and acc are means over the samples since the last report */
+  s->win_correct += r.correct;
+  s->win_n += bs;
   if ((s->steps != 0 && s->step >= s->steps) || (s->smax != 0 && s->n >= s->smax)) {
     end_session(a, TF_TRAIN_STATE_DONE, TF_OK);
     s->status_pending = true;
@@ -446,8 +449,9 @@ static void run_step(tf_agent_t *a) {
     s->metrics.sid = s->sid;
     s->metrics.step = s->step;
     s->metrics.n = s->n;
-    s->metrics.loss = r.loss;
-    s->metrics.acc = r.acc;
+    s->metrics.loss = s->win_loss / (float)s->win_n;
+    s->metrics.acc = (float)s->win_correct / (float)s->win_n;
+    s->win_loss = 0.0f, s->win_correct = 0, s->win_n = 0;
     s->metrics.ur = r.ur;
     s->metrics.cyc = hal->cycles != NULL ? (uint32_t)(hal->cycles(hal->ctx) - c0) : 0u;
     s->metrics.mem = a->train.arena_used + a->train.used + a->art.ram_bytes; /* training arena + scratch + RAM copies */

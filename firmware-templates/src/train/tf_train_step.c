@@ -302,6 +302,7 @@ tf_status_t tf_train_step_end(tf_train_t *t, tf_train_step_t *r) {
   r->acc = (float)t->correct / fbs;
   r->ur = (float)k_sum / (float)n_sum;
   r->samples = bs;
+  r->correct = t->correct;
   t->in_step = 0;
   t->loss_sum = 0.0f;
   t->correct = 0;

@@ -201,8 +201,12 @@ export const TRAIN_METRICS = defineMessage({
     sessionId: req('sid', sessionId(), 'Session.'),
     step: req('step', uint(1, U32_MAX), 'The step reported (1 = first step of the session).'),
     samplesSeen: req('n', uint(0, U32_MAX), 'Samples trained on up to and including this step.', 'samples'),
-    loss: req('loss', f32({ min: 0 }), "Mean loss over the step's batch (cross-entropy)."),
-    accuracy: req('acc', fraction(), "Fraction of the step's batch classified correctly (forward pass)."),
+    loss: req('loss', f32({ min: 0 }), 'Mean loss (cross-entropy) over the samples since the last report.'),
+    accuracy: req(
+      'acc',
+      fraction(),
+      'Fraction of the samples since the last report classified correctly (forward pass).',
+    ),
     updateRate: req('ur', fraction(), 'Structures updated / trainable structures, over all trained layers.'),
     cycles: req('cyc', uint(0, UINT53_MAX), 'CPU cycles of the step (forward, backward, update).', 'cycles'),
     memoryBytes: req(
