@@ -1,9 +1,11 @@
 /**
  * Live lines of a running site, for a terminal: the cloud's SSE stream (presence, metrics, gradient
- * updates), the outcome of commands per device (from the cloud's event log: GW_COMMAND_RESULT, device
- * ERROR and LOG, session status), and a periodic summary of the devices with their last heartbeat.
+ * updates: one line per device and step, ./gradient-lines.ts), the outcome of commands per device (from
+ * the cloud's event log: GW_COMMAND_RESULT, device ERROR and LOG, session status), and a periodic summary
+ * of the devices with their last heartbeat.
  */
 import { ErrorCode } from '@tinyfleet/protocol/constants';
+import { GradientLines } from './gradient-lines.js';
 import type { Site } from './site.js';
 import { openStream, type StreamEvent } from './sse.js';
 
@@ -54,8 +56,6 @@ export function describeStreamEvent(e: StreamEvent, seen: Map<string, number>): 
       const window = windowOf(seen, d, v.samplesSeen);
       return `metrics   ${d.deviceId} step ${d.step}: loss ${num(v.loss)} acc ${num(v.accuracy)}${window}, update rate ${num(v.updateRate, 3)}, samples ${v.samplesSeen ?? '-'}`;
     }
-    case 'gradient':
-      return `gradient  ${d.deviceId} step ${d.step} layer ${d.layer}: ${d.updatedCount} structures`;
     case 'ota':
       return `ota       ${d.kind} ${d.deviceId ?? d.campaignId}: ${d.state}`;
     default:
@@ -83,11 +83,24 @@ export function watchSite(
 ): Watcher {
   const out = (s: string) => print(`${time()} ${s}`);
   const samplesSeen = new Map<string, number>(); // per session and device, at its last metrics
+  const gradients = new GradientLines(out);
   const stream = openStream({
     url: () => site.cloud.cloud.httpUrl,
     token: site.cloud.adminToken,
     types: ['presence', 'metrics', 'gradient', 'ota'],
     onEvent: (e) => {
+      const d = e.data as { deviceId?: unknown; step?: unknown; layer?: unknown; updatedCount?: unknown };
+      if (e.event === 'gradient') {
+        const { deviceId, step, layer, updatedCount } = d;
+        if (typeof deviceId === 'string' && typeof step === 'number' && typeof layer === 'number')
+          gradients.add({
+            deviceId,
+            step,
+            layer,
+            updatedCount: typeof updatedCount === 'number' ? updatedCount : 0,
+          });
+        return;
+      }
       const line = describeStreamEvent(e, samplesSeen);
       if (line) out(line);
     },
@@ -148,6 +161,7 @@ export function watchSite(
       clearInterval(eventsTimer);
       clearInterval(summaryTimer);
       stream.close();
+      gradients.flushAll();
     },
   };
 }
