@@ -265,7 +265,13 @@ Where to look
   say(duration ? `live lines for ${duration} s (Ctrl-C stops earlier):` : 'live lines (Ctrl-C stops):');
   if (duration) setTimeout(() => void shutdown(`--duration ${duration} s elapsed`, 0), duration * 1000);
 } catch (e) {
+  const inUse = (e as { code?: unknown }).code === 'EADDRINUSE';
   if (e instanceof ToolMissingError) console.error(`npm start: ${e.message}`);
+  else if (inUse)
+    console.error(
+      `npm start failed: ${(e as Error).message}: another program (an earlier npm start?) holds that port; ` +
+        'stop it, or choose other ports: npm start -- --ports BASE (BASE..BASE+3; 0: any free ports)',
+    );
   else console.error('npm start failed:', e instanceof Error ? e.message : e);
   await site?.stop();
   process.exit(1);
