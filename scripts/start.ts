@@ -265,7 +265,7 @@ Where to look
   say(duration ? `live lines for ${duration} s (Ctrl-C stops earlier):` : 'live lines (Ctrl-C stops):');
   if (duration) setTimeout(() => void shutdown(`--duration ${duration} s elapsed`, 0), duration * 1000);
 } catch (e) {
-  const inUse = (e as { code?: unknown }).code === 'EADDRINUSE';
+  const inUse = (e as { code?: unknown } | null)?.code === 'EADDRINUSE';
   if (e instanceof ToolMissingError) console.error(`npm start: ${e.message}`);
   else if (inUse)
     console.error(
