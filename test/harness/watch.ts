@@ -89,9 +89,8 @@ export function watchSite(
     token: site.cloud.adminToken,
     types: ['presence', 'metrics', 'gradient', 'ota'],
     onEvent: (e) => {
-      const d = e.data as { deviceId?: unknown; step?: unknown; layer?: unknown; updatedCount?: unknown };
       if (e.event === 'gradient') {
-        const { deviceId, step, layer, updatedCount } = d;
+        const { deviceId, step, layer, updatedCount } = (e.data ?? {}) as Record<string, unknown>;
         if (typeof deviceId === 'string' && typeof step === 'number' && typeof layer === 'number')
           gradients.add({
             deviceId,
